@@ -1,0 +1,43 @@
+# dockmr build. Every binary lands in bin/; the Nomad agent is built from the
+# same module as the plugin SDK so the two always speak the same protocol.
+GO      ?= go
+BIN     := $(CURDIR)/bin
+GOFLAGS := -trimpath
+STATIC  := CGO_ENABLED=0
+
+.PHONY: all build driver cli task nomad image test test-unit vet fmt clean
+
+all: build
+
+build: driver cli task
+
+driver:
+	$(STATIC) $(GO) build $(GOFLAGS) -o $(BIN)/plugins/dockmr-driver ./plugin
+
+cli:
+	$(STATIC) $(GO) build $(GOFLAGS) -o $(BIN)/dockmr ./cmd/dockmr
+
+task:
+	$(STATIC) $(GO) build $(GOFLAGS) -ldflags='-s -w' -o $(BIN)/dockmr-task ./cmd/dockmr-task
+
+# The agent is large (≈150 MB) and slow to build cold; go's build cache makes
+# later builds take seconds.
+nomad:
+	$(GO) build -o $(BIN)/nomad github.com/hashicorp/nomad
+
+# The whole suite, Docker- and Nomad-backed tests included. It expects a
+# Docker daemon to answer (deploy/docker-up.sh starts one).
+test: build nomad
+	DOCKMR_BIN=$(BIN) $(GO) test -count=1 -timeout 25m ./...
+
+test-unit:
+	$(GO) test -count=1 -short ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -l -w .
+
+clean:
+	rm -rf $(BIN)
