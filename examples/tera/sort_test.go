@@ -1,0 +1,102 @@
+package tera
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/shoenig/test/must"
+)
+
+// referenceSort sorts whole records with the standard library's stable sort.
+func referenceSort(buf []byte) []byte {
+	var recs [][]byte
+	for i := 0; i+RecordSize <= len(buf); i += RecordSize {
+		recs = append(recs, buf[i:i+RecordSize])
+	}
+	slices.SortStableFunc(recs, CompareKeys)
+	out := slices.Concat(recs...)
+	return append(out, buf[len(out):]...)
+}
+
+// records builds n records whose keys come from keyFn and whose values
+// hold their original position, so misplaced values are caught.
+func records(n int, keyFn func(i int) []byte) []byte {
+	buf := make([]byte, 0, n*RecordSize)
+	for i := range n {
+		rec := AppendRecord(nil, Binary, uint64(i))
+		copy(rec, keyFn(i))
+		buf = append(buf, rec...)
+	}
+	return buf
+}
+
+func sortInputs() map[string][]byte {
+	r := rand.New(rand.NewPCG(9, 10))
+	randKey := func(alphabet string) func(int) []byte {
+		return func(int) []byte { return randomKeys(r, 1, alphabet)[0] }
+	}
+	lastByte := func(i int) []byte { k := key(7); k[KeySize-1] = byte(r.IntN(256)); return k }
+	counter := func(i int) []byte {
+		k := make([]byte, KeySize)
+		for j := KeySize - 1; j >= 0 && i > 0; j-- {
+			k[j] = byte(i)
+			i >>= 8
+		}
+		return k
+	}
+	generated := make([]byte, 5000*RecordSize)
+	NewGenerator(ASCII, 0).Fill(generated)
+	return map[string][]byte{
+		"empty":            nil,
+		"one record":       records(1, randKey("xyz")),
+		"two records":      records(2, func(i int) []byte { return key(byte(2 - i)) }),
+		"partial only":     []byte("not a whole record"),
+		"random":           records(20000, randKey(string(allBytes()))),
+		"few distinct":     records(20000, randKey("ab")),
+		"all equal":        records(5000, func(int) []byte { return key(0x42) }),
+		"sorted":           records(5000, counter),
+		"reverse":          records(5000, func(i int) []byte { return counter(5000 - i) }),
+		"last byte only":   records(5000, lastByte),
+		"generated ascii":  generated,
+		"trailing partial": append(records(300, randKey("0123456789")), "tail"...),
+		"small":            records(insertionMax+1, randKey(string(allBytes()))),
+	}
+}
+
+func TestSortRecordsMatchesReference(t *testing.T) {
+	for name, input := range sortInputs() {
+		t.Run(name, func(t *testing.T) {
+			want := referenceSort(input)
+			got := slices.Clone(input)
+			SortRecords(got)
+			must.True(t, bytes.Equal(want, got), must.Sprint("SortRecords differs from the stable reference sort"))
+
+			dst := make([]byte, len(input)/RecordSize*RecordSize)
+			src := slices.Clone(input)
+			must.NoError(t, SortRecordsTo(dst, src))
+			must.True(t, bytes.Equal(want[:len(dst)], dst), must.Sprint("SortRecordsTo differs from the reference"))
+			must.True(t, bytes.Equal(input, src), must.Sprint("SortRecordsTo leaves src alone"))
+		})
+	}
+}
+
+func TestSortRecordsKeepsChecksum(t *testing.T) {
+	buf := make([]byte, 3000*RecordSize)
+	NewGenerator(Binary, 1000).Fill(buf)
+	var before, after Checksum
+	before.AddRecords(buf)
+	SortRecords(buf)
+	after.AddRecords(buf)
+	must.Eq(t, before, after)
+	rep, err := ValidateFile(bytes.NewReader(buf), "sorted")
+	must.NoError(t, err)
+	must.SliceEmpty(t, rep.Errors)
+}
+
+func TestSortRecordsToRejectsShortDestination(t *testing.T) {
+	src := records(3, func(int) []byte { return key(1) })
+	err := SortRecordsTo(make([]byte, 250), src)
+	must.ErrorContains(t, err, "sort 3 records: destination holds 250 bytes, want at least 300")
+}
