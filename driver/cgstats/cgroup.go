@@ -48,7 +48,7 @@ type mount struct {
 	root        string   // path within the hierarchy that is mounted
 	point       string   // where it is mounted
 	v2          bool     // filesystem type cgroup2
-	controllers []string // v1 only: super options other than rw, ro and key=value ones
+	options     []string // super options, which name a v1 hierarchy's controllers
 }
 
 // Locate finds the cgroup directories of pid from /proc/<pid>/cgroup and the
@@ -140,7 +140,7 @@ func v1Dir(groups []procCgroup, mounts []mount, controller string) (dir string, 
 			continue
 		}
 		dir, err := mountedDir(g.path, mounts, func(m mount) bool {
-			return !m.v2 && slices.Contains(m.controllers, controller)
+			return !m.v2 && slices.Contains(m.options, controller)
 		})
 		return dir, dir != "", err
 	}
@@ -236,15 +236,12 @@ func parseMountInfo(data []byte) ([]mount, error) {
 		if fsType != "cgroup" && fsType != "cgroup2" {
 			continue
 		}
-		m := mount{root: unescapeOctal(pre[3]), point: unescapeOctal(pre[4]), v2: fsType == "cgroup2"}
-		if !m.v2 {
-			for _, opt := range strings.Split(post[2], ",") {
-				if opt != "rw" && opt != "ro" && !strings.Contains(opt, "=") {
-					m.controllers = append(m.controllers, opt)
-				}
-			}
-		}
-		mounts = append(mounts, m)
+		mounts = append(mounts, mount{
+			root:    unescapeOctal(pre[3]),
+			point:   unescapeOctal(pre[4]),
+			v2:      fsType == "cgroup2",
+			options: strings.Split(post[2], ","),
+		})
 	}
 	return mounts, nil
 }

@@ -13,7 +13,8 @@ import (
 // Docker endpoint). prev is the previous response for the same container;
 // when nil, the response's own precpu_stats are the baseline, which Docker
 // fills unless the request was one-shot. Without a baseline CPU rates are
-// left unmeasured. The daemon reports no processes, so Pids stays empty.
+// left unmeasured. Timestamp is the daemon's read time. The daemon reports no
+// processes, so Pids stays empty.
 //
 // Memory follows the mapping of Nomad's docker driver: RSS is memory.stat's
 // rss (v1) or anon (v2), Cache its cache or file, MappedFile its mapped_file
@@ -31,13 +32,18 @@ func FromDockerStats(cur, prev *container.StatsResponse, compute cpustats.Comput
 	if prev != nil {
 		base = prev.CPUStats
 	}
-	return &drivers.TaskResourceUsage{
+	u := &drivers.TaskResourceUsage{
 		ResourceUsage: &drivers.ResourceUsage{
 			MemoryStats: dockerMemory(cur.MemoryStats),
 			CpuStats:    dockerCPU(base, cur.CPUStats, compute),
 		},
-		Timestamp: cur.Read.UTC().UnixNano(),
 	}
+	// The zero time has no Unix nanoseconds; a response without a read time
+	// keeps the zero Timestamp.
+	if !cur.Read.IsZero() {
+		u.Timestamp = cur.Read.UnixNano()
+	}
+	return u
 }
 
 func dockerMemory(s container.MemoryStats) *drivers.MemoryStats {
