@@ -1,0 +1,218 @@
+package driver
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/nomad/plugins/shared/hclspec"
+)
+
+// Defaults applied when the agent's plugin block leaves a setting out.
+const (
+	defaultImagePullTimeout = 5 * time.Minute
+	defaultDanglingPeriod   = 5 * time.Minute
+	defaultCreationGrace    = 5 * time.Minute
+)
+
+// configSpec is the HCL schema of the agent's
+// `plugin "dockmr-driver" { config { ... } }` block.
+var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
+	"endpoint":       hclspec.NewAttr("endpoint", "string", false),
+	"allowed_mounts": hclspec.NewAttr("allowed_mounts", "list(string)", false),
+	"image_pull_timeout": hclspec.NewDefault(
+		hclspec.NewAttr("image_pull_timeout", "string", false),
+		hclspec.NewLiteral(`"5m"`),
+	),
+	"gc": hclspec.NewDefault(hclspec.NewBlock("gc", false, hclspec.NewObject(map[string]*hclspec.Spec{
+		"container": hclspec.NewDefault(
+			hclspec.NewAttr("container", "bool", false),
+			hclspec.NewLiteral("true"),
+		),
+		"dangling_containers": hclspec.NewDefault(
+			hclspec.NewBlock("dangling_containers", false, hclspec.NewObject(map[string]*hclspec.Spec{
+				"enabled": hclspec.NewDefault(
+					hclspec.NewAttr("enabled", "bool", false),
+					hclspec.NewLiteral("true"),
+				),
+				"period": hclspec.NewDefault(
+					hclspec.NewAttr("period", "string", false),
+					hclspec.NewLiteral(`"5m"`),
+				),
+				"creation_grace": hclspec.NewDefault(
+					hclspec.NewAttr("creation_grace", "string", false),
+					hclspec.NewLiteral(`"5m"`),
+				),
+			})),
+			hclspec.NewLiteral(`{ enabled = true, period = "5m", creation_grace = "5m" }`),
+		),
+	})), hclspec.NewLiteral(`{ container = true, dangling_containers = { enabled = true, period = "5m", creation_grace = "5m" } }`)),
+})
+
+// PluginConfig is the decoded agent-side configuration of the driver.
+type PluginConfig struct {
+	// Endpoint is the Docker daemon address; empty means Docker's own
+	// environment (DOCKER_HOST, else the default socket).
+	Endpoint string `codec:"endpoint"`
+
+	// AllowedMounts are host path prefixes a task may bind-mount. A task
+	// mount whose source is not under one of them is refused, so a job
+	// cannot read or write arbitrary host paths.
+	AllowedMounts []string `codec:"allowed_mounts"`
+
+	// ImagePullTimeout bounds a pull when the task does not set its own.
+	ImagePullTimeout string `codec:"image_pull_timeout"`
+
+	GC GCConfig `codec:"gc"`
+
+	imagePullTimeout time.Duration
+}
+
+// GCConfig says which containers the driver removes.
+type GCConfig struct {
+	// Container removes a task's container once the task is destroyed.
+	Container bool `codec:"container"`
+
+	DanglingContainers DanglingConfig `codec:"dangling_containers"`
+}
+
+// DanglingConfig drives the reconciler that removes containers labelled for
+// this node whose allocation the driver no longer tracks (left behind by a
+// crash between create and the agent recording the task).
+type DanglingConfig struct {
+	Enabled       bool   `codec:"enabled"`
+	Period        string `codec:"period"`
+	CreationGrace string `codec:"creation_grace"`
+
+	period        time.Duration
+	creationGrace time.Duration
+}
+
+// validate checks values the schema cannot, and resolves durations.
+func (c *PluginConfig) validate() error {
+	var err error
+	if c.imagePullTimeout, err = parsePositiveDuration("image_pull_timeout", c.ImagePullTimeout, defaultImagePullTimeout); err != nil {
+		return err
+	}
+	dc := &c.GC.DanglingContainers
+	if dc.period, err = parsePositiveDuration("gc.dangling_containers.period", dc.Period, defaultDanglingPeriod); err != nil {
+		return err
+	}
+	if dc.creationGrace, err = parsePositiveDuration("gc.dangling_containers.creation_grace", dc.CreationGrace, defaultCreationGrace); err != nil {
+		return err
+	}
+	for i, p := range c.AllowedMounts {
+		if !filepath.IsAbs(p) {
+			return fmt.Errorf("allowed_mounts[%d]: %q is not an absolute path; give host path prefixes such as \"/data\"", i, p)
+		}
+		c.AllowedMounts[i] = filepath.Clean(p)
+	}
+	return nil
+}
+
+// taskConfigSpec is the HCL schema of a task's `config { ... }` block.
+// Networking is deliberately absent: every container uses the host network.
+var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
+	"image":      hclspec.NewAttr("image", "string", true),
+	"command":    hclspec.NewAttr("command", "string", false),
+	"args":       hclspec.NewAttr("args", "list(string)", false),
+	"entrypoint": hclspec.NewAttr("entrypoint", "list(string)", false),
+	"work_dir":   hclspec.NewAttr("work_dir", "string", false),
+	"mounts": hclspec.NewBlockList("mounts", hclspec.NewObject(map[string]*hclspec.Spec{
+		"source": hclspec.NewAttr("source", "string", true),
+		"target": hclspec.NewAttr("target", "string", true),
+		"readonly": hclspec.NewDefault(
+			hclspec.NewAttr("readonly", "bool", false),
+			hclspec.NewLiteral("false"),
+		),
+	})),
+	"labels":             hclspec.NewAttr("labels", "map(string)", false),
+	"force_pull":         hclspec.NewAttr("force_pull", "bool", false),
+	"image_pull_timeout": hclspec.NewAttr("image_pull_timeout", "string", false),
+})
+
+// TaskConfig is the decoded `config` block of a task.
+type TaskConfig struct {
+	Image            string            `codec:"image"`
+	Command          string            `codec:"command"`
+	Args             []string          `codec:"args"`
+	Entrypoint       []string          `codec:"entrypoint"`
+	WorkDir          string            `codec:"work_dir"`
+	Mounts           []Mount           `codec:"mounts"`
+	Labels           map[string]string `codec:"labels"`
+	ForcePull        bool              `codec:"force_pull"`
+	ImagePullTimeout string            `codec:"image_pull_timeout"`
+}
+
+// Mount is a bind mount of a host path into the container.
+type Mount struct {
+	Source   string `codec:"source"`
+	Target   string `codec:"target"`
+	ReadOnly bool   `codec:"readonly"`
+}
+
+// validate checks the task config against the plugin's policy. It returns
+// the first problem, naming the field and the value.
+func (tc *TaskConfig) validate(pc *PluginConfig) error {
+	if strings.TrimSpace(tc.Image) == "" {
+		return fmt.Errorf("image: must name an image, such as \"busybox:1.36\"")
+	}
+	if _, err := parseImageRef(tc.Image); err != nil {
+		return err
+	}
+	if _, err := parsePositiveDuration("image_pull_timeout", tc.ImagePullTimeout, pc.imagePullTimeout); err != nil {
+		return err
+	}
+	for i, m := range tc.Mounts {
+		if err := m.validate(i, pc.AllowedMounts); err != nil {
+			return err
+		}
+	}
+	for k := range tc.Labels {
+		if strings.HasPrefix(k, labelPrefix) {
+			return fmt.Errorf("labels: key %q uses the reserved prefix %q", k, labelPrefix)
+		}
+	}
+	return nil
+}
+
+func (m Mount) validate(i int, allowed []string) error {
+	if !filepath.IsAbs(m.Source) {
+		return fmt.Errorf("mounts[%d].source: %q is not an absolute host path", i, m.Source)
+	}
+	if !filepath.IsAbs(m.Target) {
+		return fmt.Errorf("mounts[%d].target: %q is not an absolute container path", i, m.Target)
+	}
+	if !pathAllowed(m.Source, allowed) {
+		if len(allowed) == 0 {
+			return fmt.Errorf("mounts[%d].source: %q is not allowed: the plugin config's allowed_mounts is empty, so no host path may be mounted", i, m.Source)
+		}
+		return fmt.Errorf("mounts[%d].source: %q is not under any of allowed_mounts %q", i, m.Source, allowed)
+	}
+	return nil
+}
+
+// pathAllowed reports whether p is one of the prefixes or below one,
+// comparing whole path elements so "/data" does not admit "/database".
+func pathAllowed(p string, prefixes []string) bool {
+	p = filepath.Clean(p)
+	for _, prefix := range prefixes {
+		if p == prefix || prefix == "/" || strings.HasPrefix(p, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePositiveDuration parses a Go duration, returning def for "".
+func parsePositiveDuration(field, s string, def time.Duration) (time.Duration, error) {
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive duration; use Go duration syntax such as \"90s\" or \"5m\"", field, s)
+	}
+	return d, nil
+}

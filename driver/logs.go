@@ -1,0 +1,272 @@
+package driver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/nomad/client/lib/fifo"
+	"github.com/hashicorp/nomad/plugins/drivers"
+)
+
+// cursorFileName holds, in the task's directory (which is not mounted into
+// the container), the timestamp of the last log line delivered to Nomad.
+// A recovered plugin resumes after it, so no line is delivered twice.
+const cursorFileName = ".dockmr-log-cursor"
+
+// logCursor is the position in a container's log stream.
+type logCursor struct {
+	// last is the Docker timestamp of the last delivered line; zero means
+	// nothing was delivered yet.
+	last time.Time
+}
+
+// logStreamer copies a container's stdout and stderr from the Docker API
+// into the FIFOs Nomad's log collector reads, inside the plugin process:
+// no logger process per task. Docker keeps the container's output in its
+// log file, so a container that prints and exits before the copier starts
+// loses nothing.
+type logStreamer struct {
+	docker      *client.Client
+	logger      hclog.Logger
+	containerID string
+	stdoutPath  string
+	stderrPath  string
+	cursorPath  string
+	cursor      logCursor
+
+	done chan struct{}
+}
+
+func newLogStreamer(docker *client.Client, logger hclog.Logger, id string, cfg *drivers.TaskConfig, cursor logCursor) *logStreamer {
+	l := &logStreamer{
+		docker:      docker,
+		logger:      logger.Named("logs"),
+		containerID: id,
+		stdoutPath:  cfg.StdoutPath,
+		stderrPath:  cfg.StderrPath,
+		cursor:      cursor,
+		done:        make(chan struct{}),
+	}
+	if cfg.AllocDir != "" {
+		l.cursorPath = filepath.Join(cfg.TaskDir().Dir, cursorFileName)
+	}
+	return l
+}
+
+// loadLogCursor reads the cursor a previous plugin process left.
+func loadLogCursor(cfg *drivers.TaskConfig) logCursor {
+	if cfg.AllocDir == "" {
+		return logCursor{}
+	}
+	b, err := os.ReadFile(filepath.Join(cfg.TaskDir().Dir, cursorFileName))
+	if err != nil {
+		return logCursor{}
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || ns <= 0 {
+		return logCursor{}
+	}
+	return logCursor{last: time.Unix(0, ns)}
+}
+
+// run follows the logs until the container has exited and every line is
+// delivered, reconnecting after daemon or FIFO trouble.
+func (l *logStreamer) run(ctx context.Context) {
+	defer close(l.done)
+	if l.stdoutPath == "" || l.stderrPath == "" {
+		return
+	}
+	out, errw, err := l.openFIFOs(ctx)
+	if err != nil {
+		l.logger.Error("cannot open log FIFOs", "error", err)
+		return
+	}
+	defer out.Close()
+	defer errw.Close()
+
+	var cursorFile *os.File
+	if l.cursorPath != "" {
+		cursorFile, err = os.OpenFile(l.cursorPath, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			l.logger.Warn("cannot record log position; a plugin restart may repeat lines", "error", err)
+		} else {
+			defer cursorFile.Close()
+		}
+	}
+
+	backoff := 500 * time.Millisecond
+	for ctx.Err() == nil {
+		err := l.follow(ctx, out, errw, cursorFile)
+		if err == nil || errdefs.IsNotFound(err) {
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		l.logger.Warn("log stream interrupted; resuming", "error", err, "backoff", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+func (l *logStreamer) openFIFOs(ctx context.Context) (io.WriteCloser, io.WriteCloser, error) {
+	type result struct {
+		w   io.WriteCloser
+		err error
+	}
+	open := func(path string) (io.WriteCloser, error) {
+		ch := make(chan result, 1)
+		go func() { w, err := fifo.OpenWriter(path); ch <- result{w, err} }()
+		select {
+		case r := <-ch:
+			return r.w, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	out, err := open(l.stdoutPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", l.stdoutPath, err)
+	}
+	errw, err := open(l.stderrPath)
+	if err != nil {
+		out.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", l.stderrPath, err)
+	}
+	return out, errw, nil
+}
+
+// follow copies one log stream from the cursor on. It returns nil once the
+// stream ended with the container stopped.
+func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, cursorFile *os.File) error {
+	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true}
+	if !l.cursor.last.IsZero() {
+		opts.Since = fmt.Sprintf("%d.%09d", l.cursor.last.Unix(), l.cursor.last.Nanosecond())
+	}
+	rc, err := l.docker.ContainerLogs(ctx, l.containerID, opts)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+
+	r := bufio.NewReaderSize(rc, 256*1024)
+	dec := frameDecoder{r: r}
+	for {
+		f, err := dec.next()
+		if errors.Is(err, io.EOF) {
+			return l.streamEnded(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if !f.ts.After(l.cursor.last) {
+			continue // delivered before a restart
+		}
+		w := stdout
+		if f.stream == streamStderr {
+			w = stderr
+		}
+		if _, err := w.Write(f.line); err != nil {
+			return fmt.Errorf("write log line: %w", err)
+		}
+		l.cursor.last = f.ts
+		if r.Buffered() == 0 && cursorFile != nil {
+			// Saved whenever the reader has caught up, so a killed plugin
+			// repeats at most the lines of one read.
+			saveCursor(cursorFile, l.cursor)
+		}
+	}
+}
+
+// streamEnded tells a stream that ended because the container stopped
+// from one the daemon cut (a restart), which must be resumed.
+func (l *logStreamer) streamEnded(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	c, err := l.docker.ContainerInspect(ctx, l.containerID)
+	if err != nil {
+		return err
+	}
+	if c.State != nil && (c.State.Running || c.State.Restarting) {
+		return errors.New("log stream ended while the container runs")
+	}
+	return nil
+}
+
+func saveCursor(f *os.File, c logCursor) {
+	// Fixed width so an overwrite never leaves a longer old value's tail.
+	_, _ = f.WriteAt([]byte(fmt.Sprintf("%020d\n", c.last.UnixNano())), 0)
+}
+
+const (
+	streamStdout = 1
+	streamStderr = 2
+)
+
+// logFrame is one line of Docker's multiplexed log stream.
+type logFrame struct {
+	stream byte
+	ts     time.Time
+	line   []byte
+}
+
+// frameDecoder reads Docker's multiplexed stream: an 8-byte header (stream
+// type, three zero bytes, big-endian payload length) then the payload,
+// which with Timestamps starts with an RFC 3339 time and a space.
+type frameDecoder struct {
+	r   *bufio.Reader
+	hdr [8]byte
+	buf []byte
+}
+
+func (d *frameDecoder) next() (logFrame, error) {
+	if _, err := io.ReadFull(d.r, d.hdr[:]); err != nil {
+		return logFrame{}, err
+	}
+	n := int(binary.BigEndian.Uint32(d.hdr[4:]))
+	if cap(d.buf) < n {
+		d.buf = make([]byte, n)
+	}
+	d.buf = d.buf[:n]
+	if _, err := io.ReadFull(d.r, d.buf); err != nil {
+		return logFrame{}, fmt.Errorf("read log frame: %w", err)
+	}
+	return parseFrame(d.hdr[0], d.buf)
+}
+
+func parseFrame(stream byte, payload []byte) (logFrame, error) {
+	sp := bytes.IndexByte(payload, ' ')
+	if sp < 0 {
+		return logFrame{}, fmt.Errorf("log frame without timestamp: %q", truncate(payload, 64))
+	}
+	ts, err := time.Parse(time.RFC3339Nano, string(payload[:sp]))
+	if err != nil {
+		return logFrame{}, fmt.Errorf("log frame timestamp %q: %w", truncate(payload[:sp], 64), err)
+	}
+	return logFrame{stream: stream, ts: ts, line: payload[sp+1:]}, nil
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}

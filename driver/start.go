@@ -1,0 +1,169 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+	"github.com/hashicorp/nomad/nomad/structs"
+	"github.com/hashicorp/nomad/plugins/drivers"
+)
+
+// apiTimeout bounds short Docker calls (create, start, inspect, kill), so a
+// wedged daemon fails the task instead of hanging the agent.
+const apiTimeout = 2 * time.Minute
+
+// StartTask pulls the image if needed, creates and starts the container,
+// and starts following its exit and logs.
+func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drivers.DriverNetwork, error) {
+	if _, ok := d.tasks.Get(cfg.ID); ok {
+		return nil, nil, fmt.Errorf("task %q already started", cfg.ID)
+	}
+	d.learnNodeID(cfg.NodeID)
+	pc, docker, images := d.current()
+	if docker == nil {
+		return nil, nil, errors.New("driver is not configured yet")
+	}
+
+	var tc TaskConfig
+	if err := cfg.DecodeDriverConfig(&tc); err != nil {
+		return nil, nil, fmt.Errorf("task config: %w", err)
+	}
+	if err := tc.validate(pc); err != nil {
+		return nil, nil, fmt.Errorf("task config: %w", err)
+	}
+
+	ctx, cancel := context.WithCancel(d.ctx)
+	defer cancel()
+	if err := pingDocker(ctx, docker); err != nil {
+		return nil, nil, structs.NewRecoverableError(err, true)
+	}
+
+	ref, _ := parseImageRef(tc.Image) // validated above
+	timeout, _ := parsePositiveDuration("image_pull_timeout", tc.ImagePullTimeout, pc.imagePullTimeout)
+	imageID, err := images.ensure(ctx, pullRequest{
+		ref:      ref,
+		force:    tc.ForcePull,
+		timeout:  timeout,
+		progress: func(msg string) { d.emit(cfg, msg, nil) },
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+
+	spec := buildCreateSpec(cfg, &tc)
+	spec.Config.Image = ref
+	c, err := d.createAndStart(ctx, docker, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	h := newTaskHandle(d, docker, cfg, TaskState{
+		TaskConfig:    cfg,
+		ContainerID:   c.ID,
+		ContainerName: spec.Name,
+		Image:         imageID,
+		PID:           c.State.Pid,
+		StartedAt:     time.Now(),
+	}, logCursor{})
+
+	handle := drivers.NewTaskHandle(taskHandleVersion)
+	handle.Config = cfg
+	if err := handle.SetDriverState(h.state()); err != nil {
+		d.removeContainer(docker, c.ID)
+		return nil, nil, fmt.Errorf("save driver state: %w", err)
+	}
+
+	d.tasks.Set(cfg.ID, h)
+	h.start()
+	d.emit(cfg, fmt.Sprintf("Started container %.12s", c.ID), map[string]string{
+		"container_id":   c.ID,
+		"container_name": spec.Name,
+		"image":          tc.Image,
+		"pid":            strconv.Itoa(c.State.Pid),
+	})
+	d.logger.Info("started container", "task", cfg.Name, "alloc_id", cfg.AllocID, "container_id", c.ID, "pid", c.State.Pid)
+	return handle, nil, nil
+}
+
+// createAndStart creates and starts the container and returns its
+// inspected state (which carries the PID). A stale container of the same
+// name, left by an earlier attempt of this very task that died before Nomad
+// recorded it, is removed and creation retried once.
+func (d *Driver) createAndStart(ctx context.Context, docker *client.Client, spec createSpec) (container.InspectResponse, error) {
+	id, err := d.create(ctx, docker, spec)
+	if errdefs.IsConflict(err) {
+		d.logger.Warn("removing stale container with the task's name", "name", spec.Name)
+		d.removeContainer(docker, spec.Name)
+		id, err = d.create(ctx, docker, spec)
+	}
+	if err != nil {
+		return container.InspectResponse{}, structs.NewRecoverableError(fmt.Errorf("create container %q: %w", spec.Name, err), true)
+	}
+
+	startCtx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	if err := docker.ContainerStart(startCtx, id, container.StartOptions{}); err != nil {
+		d.removeContainer(docker, id)
+		return container.InspectResponse{}, structs.NewRecoverableError(fmt.Errorf("start container %q: %w", spec.Name, err), true)
+	}
+	c, err := docker.ContainerInspect(startCtx, id)
+	if err != nil {
+		d.removeContainer(docker, id)
+		return container.InspectResponse{}, structs.NewRecoverableError(fmt.Errorf("inspect started container %q: %w", spec.Name, err), true)
+	}
+	return c, nil
+}
+
+func (d *Driver) create(ctx context.Context, docker *client.Client, spec createSpec) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
+	defer cancel()
+	resp, err := docker.ContainerCreate(ctx, spec.Config, spec.Host, nil, nil, spec.Name)
+	if err != nil {
+		return "", err
+	}
+	return resp.ID, nil
+}
+
+// removeContainer force-removes a container, logging rather than
+// returning failures: callers are already on an error or cleanup path.
+func (d *Driver) removeContainer(docker *client.Client, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+	defer cancel()
+	err := docker.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !errdefs.IsNotFound(err) {
+		d.logger.Warn("failed to remove container", "container", id, "error", err)
+	}
+}
+
+// emit sends a driver event for the task; Nomad shows it among the
+// allocation's task events with the annotations as details.
+func (d *Driver) emit(cfg *drivers.TaskConfig, msg string, annotations map[string]string) {
+	err := d.eventer.EmitEvent(&drivers.TaskEvent{
+		TaskID:      cfg.ID,
+		AllocID:     cfg.AllocID,
+		TaskName:    cfg.Name,
+		Timestamp:   time.Now(),
+		Message:     msg,
+		Annotations: annotations,
+	})
+	if err != nil {
+		d.logger.Debug("failed to emit task event", "error", err)
+	}
+}
+
+// pingDocker tells a daemon that does not answer apart from every later
+// failure, so the task event says what is really wrong.
+func pingDocker(ctx context.Context, docker *client.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := docker.Ping(ctx); err != nil {
+		return fmt.Errorf("docker daemon at %s does not answer: %w", docker.DaemonHost(), err)
+	}
+	return nil
+}
