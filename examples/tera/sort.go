@@ -3,7 +3,280 @@ package tera
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 )
+
+// Sorting is most significant byte first. A first pass distributes records
+// into 256 buckets by one key byte: in place with American flag sort
+// (SortRecords), whose 256 write heads each move sequentially through
+// memory, or by a stable scatter into a second buffer (SortRecordsTo).
+// Buckets are split further the same way until they fit in a core's cache;
+// such a bucket is sorted as 16-byte (key, index) entries and its records
+// are then gathered through a scratch buffer. Buckets are independent, so
+// they are spread over up to GOMAXPROCS goroutines.
+
+// smallRecords is the bucket size, in records, that is sorted through
+// entries: the bucket, its scratch copy and entries fit in a 1 MB L2 cache.
+const smallRecords = 4096
+
+// parallelMin is the size, in records, from which buckets are sorted in
+// parallel.
+const parallelMin = 1 << 16
+
+// SortRecords sorts the whole records in buf in place by key (unsigned
+// bytes, the order of CompareKeys). The order of records with equal keys
+// is unspecified. A trailing partial record is left where it is. Apart from
+// buf it uses about 400 KB per goroutine.
+func SortRecords(buf []byte) {
+	n := len(buf) / RecordSize
+	buf = buf[:n*RecordSize]
+	if n <= smallRecords {
+		newSorter().sort(buf, 0)
+		return
+	}
+	buckets, depth := flagSplit(buf, 0)
+	sortBuckets(buf, buckets, depth)
+}
+
+// SortRecordsTo writes the whole records of src to dst in key order and
+// leaves src unchanged. It is faster than copying and calling SortRecords.
+// dst and src must not overlap and dst must hold the whole records of src.
+// The order of records with equal keys is unspecified.
+func SortRecordsTo(dst, src []byte) error {
+	n := len(src) / RecordSize
+	if len(dst) < n*RecordSize {
+		return fmt.Errorf("sort %d records: destination holds %d bytes, want at least %d", n, len(dst), n*RecordSize)
+	}
+	src, dst = src[:n*RecordSize], dst[:n*RecordSize]
+	if n <= smallRecords {
+		copy(dst, src)
+		newSorter().sort(dst, 0)
+		return nil
+	}
+	buckets, depth := scatter(dst, src, 0, workersFor(n))
+	sortBuckets(dst, buckets, depth)
+	return nil
+}
+
+// workersFor returns how many goroutines sort n records.
+func workersFor(n int) int {
+	if n < parallelMin {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// sortBuckets sorts each bucket of buf, whose records agree on the key
+// bytes before depth, in parallel when there is enough work.
+func sortBuckets(buf []byte, counts *[256]int, depth int) {
+	workers := workersFor(len(buf) / RecordSize)
+	jobs := make(chan []byte, 256)
+	start := 0
+	for _, c := range counts {
+		if c > 1 {
+			jobs <- buf[start*RecordSize : (start+c)*RecordSize]
+		}
+		start += c
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			s := newSorter()
+			for b := range jobs {
+				s.sort(b, depth)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sorter holds one goroutine's scratch space.
+type sorter struct {
+	entries, tmp []sortEntry
+	recs         []byte
+}
+
+func newSorter() *sorter {
+	return &sorter{
+		entries: make([]sortEntry, smallRecords),
+		tmp:     make([]sortEntry, smallRecords),
+		recs:    make([]byte, smallRecords*RecordSize),
+	}
+}
+
+// sort sorts the records of buf, which agree on the key bytes before
+// depth.
+func (s *sorter) sort(buf []byte, depth int) {
+	for depth < KeySize {
+		n := len(buf) / RecordSize
+		if n <= smallRecords {
+			s.sortSmall(buf, depth)
+			return
+		}
+		counts, next := flagSplit(buf, depth)
+		start := 0
+		for _, c := range counts {
+			if c > 1 {
+				s.sort(buf[start*RecordSize:(start+c)*RecordSize], next)
+			}
+			start += c
+		}
+		return
+	}
+	// All keys are equal.
+}
+
+// sortSmall sorts up to smallRecords records through (key, index) entries.
+func (s *sorter) sortSmall(buf []byte, depth int) {
+	n := len(buf) / RecordSize
+	if n < 2 {
+		return
+	}
+	entries := s.entries[:n]
+	for i := range entries {
+		entries[i] = entryOf(buf[i*RecordSize:], i)
+	}
+	radixSort(entries, s.tmp[:n], depth)
+	recs := s.recs[:len(buf)]
+	for i, e := range entries {
+		*(*[RecordSize]byte)(recs[i*RecordSize:]) = [RecordSize]byte(buf[e.index()*RecordSize:])
+	}
+	copy(buf, recs)
+}
+
+// flagSplit permutes buf in place into 256 buckets by the first key byte
+// at or after depth that differs between records, and returns the bucket
+// sizes and the depth of the next byte. Records must agree on the bytes
+// before depth.
+//
+// The byte of every record is first copied to a dense array, so that
+// finding where the next record goes reads that cached array rather than
+// the record just moved; the record moves then overlap in memory instead
+// of waiting for each other.
+func flagSplit(buf []byte, depth int) (*[256]int, int) {
+	n := len(buf) / RecordSize
+	var counts [256]int
+	for ; depth < KeySize; depth++ {
+		counts = [256]int{}
+		for i := depth; i < len(buf); i += RecordSize {
+			counts[buf[i]]++
+		}
+		if counts[buf[depth]] != n {
+			break
+		}
+	}
+	if depth == KeySize {
+		return &counts, depth
+	}
+	digits := make([]byte, n)
+	for i := range digits {
+		digits[i] = buf[i*RecordSize+depth]
+	}
+	var head, end [256]int
+	sum := 0
+	for b, c := range counts {
+		head[b] = sum
+		sum += c
+		end[b] = sum
+	}
+	var carry [RecordSize]byte
+	for b := range head {
+		for i := head[b]; i < end[b]; i = head[b] {
+			d := int(digits[i])
+			if d == b {
+				head[b]++
+				continue
+			}
+			// Carry the misplaced record to its bucket, taking the one
+			// found there along, until one belongs here.
+			carry = [RecordSize]byte(buf[i*RecordSize:])
+			for d != b {
+				j := head[d]
+				for int(digits[j]) == d {
+					j++
+				}
+				head[d] = j + 1
+				next := int(digits[j])
+				digits[j] = byte(d)
+				slot := (*[RecordSize]byte)(buf[j*RecordSize:])
+				carry, *slot = *slot, carry
+				d = next
+			}
+			*(*[RecordSize]byte)(buf[i*RecordSize:]) = carry
+			digits[i] = byte(b)
+			head[b]++
+		}
+	}
+	return &counts, depth + 1
+}
+
+// scatter distributes the records of src into dst by the first key byte
+// at or after depth that differs between records, keeping their order
+// within a bucket, and returns the bucket sizes and the depth of the next
+// byte. Records must agree on the bytes before depth. Each of workers
+// goroutines scatters a contiguous part of src to its own slots.
+func scatter(dst, src []byte, depth, workers int) (*[256]int, int) {
+	n := len(src) / RecordSize
+	part := func(w int) []byte { return src[w*n/workers*RecordSize : (w+1)*n/workers*RecordSize] }
+	hist := make([][256]int, workers)
+	var counts [256]int
+	for ; depth < KeySize; depth++ {
+		parallel(workers, func(w int) {
+			hist[w] = [256]int{}
+			b := part(w)
+			for i := depth; i < len(b); i += RecordSize {
+				hist[w][b[i]]++
+			}
+		})
+		counts = [256]int{}
+		for w := range hist {
+			for b, c := range hist[w] {
+				counts[b] += c
+			}
+		}
+		if counts[src[depth]] != n {
+			break
+		}
+	}
+	if depth == KeySize {
+		copy(dst, src)
+		return &counts, depth
+	}
+	// Worker w's slots for bucket b follow those of workers before it.
+	next := make([][256]int, workers)
+	sum := 0
+	for b := range counts {
+		for w := range next {
+			next[w][b] = sum * RecordSize
+			sum += hist[w][b]
+		}
+	}
+	parallel(workers, func(w int) {
+		next := &next[w]
+		b := part(w)
+		for i := 0; i < len(b); i += RecordSize {
+			d := b[i+depth]
+			*(*[RecordSize]byte)(dst[next[d]:]) = [RecordSize]byte(b[i:])
+			next[d] += RecordSize
+		}
+	})
+	return &counts, depth + 1
+}
+
+// parallel runs f(0), ..., f(workers-1) concurrently and waits for them.
+func parallel(workers int, f func(w int)) {
+	if workers == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { f(w) })
+	}
+	wg.Wait()
+}
 
 // sortEntry stands for one record while sorting: hi holds key bytes 0-7,
 // lo holds key bytes 8-9 in its top 16 bits and the record's index in the
@@ -11,7 +284,14 @@ import (
 // sorting moves 16 bytes instead of 100.
 type sortEntry struct{ hi, lo uint64 }
 
-const indexMask = 1<<48 - 1
+func entryOf(rec []byte, i int) sortEntry {
+	return sortEntry{
+		hi: binary.BigEndian.Uint64(rec),
+		lo: uint64(binary.BigEndian.Uint16(rec[8:]))<<48 | uint64(i),
+	}
+}
+
+func (e sortEntry) index() int { return int(e.lo & (1<<48 - 1)) }
 
 func (e sortEntry) less(o sortEntry) bool {
 	return e.hi < o.hi || e.hi == o.hi && e.lo < o.lo
@@ -25,60 +305,12 @@ func (e sortEntry) keyByte(d int) byte {
 	return byte(e.lo >> (120 - 8*d))
 }
 
-// SortRecords sorts the whole records in buf in place by key (unsigned
-// bytes, the order of CompareKeys). Records with equal keys keep their
-// relative order. A trailing partial record is left where it is.
-//
-// It radix-sorts 16-byte (key, index) entries and then moves each record
-// once, following the cycles of the permutation, so besides buf it needs
-// 32 bytes per record.
-func SortRecords(buf []byte) {
-	n := len(buf) / RecordSize
-	if n < 2 {
-		return
-	}
-	entries := sortedEntries(buf, n)
-	permute(buf, entries)
-}
-
-// SortRecordsTo writes the whole records of src to dst in key order and
-// leaves src unchanged. It is faster than SortRecords, because it moves
-// records straight to their place, at the cost of the second buffer. dst
-// and src must not overlap and dst must hold the whole records of src.
-func SortRecordsTo(dst, src []byte) error {
-	n := len(src) / RecordSize
-	if len(dst) < n*RecordSize {
-		return fmt.Errorf("sort %d records: destination holds %d bytes, want at least %d", n, len(dst), n*RecordSize)
-	}
-	entries := sortedEntries(src, n)
-	for i, e := range entries {
-		j := int(e.lo & indexMask)
-		copy(dst[i*RecordSize:(i+1)*RecordSize], src[j*RecordSize:(j+1)*RecordSize])
-	}
-	return nil
-}
-
-// sortedEntries returns the entries of the first n records of buf in
-// key order.
-func sortedEntries(buf []byte, n int) []sortEntry {
-	entries := make([]sortEntry, n)
-	for i := range entries {
-		rec := buf[i*RecordSize : i*RecordSize+KeySize]
-		entries[i] = sortEntry{
-			hi: binary.BigEndian.Uint64(rec),
-			lo: uint64(binary.BigEndian.Uint16(rec[8:]))<<48 | uint64(i),
-		}
-	}
-	radixSort(entries, make([]sortEntry, n), 0)
-	return entries
-}
-
-// insertionMax is the size below which buckets are insertion sorted.
+// insertionMax is the size up to which entries are insertion sorted.
 const insertionMax = 32
 
 // radixSort sorts a by key bytes depth.. (earlier bytes being equal
 // across a), most significant byte first, using tmp (as long as a) as
-// scratch space.
+// scratch space. Entries with equal keys stay in index order.
 func radixSort(a, tmp []sortEntry, depth int) {
 	for depth < KeySize && len(a) > insertionMax {
 		var count [256]int
@@ -125,29 +357,5 @@ func insertionSort(a []sortEntry) {
 			a[j] = a[j-1]
 		}
 		a[j] = e
-	}
-}
-
-// permute moves the records of buf so that record i becomes the one at the
-// index in entries[i], following each cycle of the permutation with one
-// record of temporary space. It overwrites the indexes in entries.
-func permute(buf []byte, entries []sortEntry) {
-	var tmp [RecordSize]byte
-	rec := func(i int) []byte { return buf[i*RecordSize : (i+1)*RecordSize] }
-	for i := range entries {
-		src := int(entries[i].lo & indexMask)
-		if src == i {
-			continue
-		}
-		copy(tmp[:], rec(i))
-		dst := i
-		for src != i {
-			copy(rec(dst), rec(src))
-			entries[dst].lo = entries[dst].lo&^indexMask | uint64(dst) // done
-			dst = src
-			src = int(entries[dst].lo & indexMask)
-		}
-		copy(rec(dst), tmp[:])
-		entries[dst].lo = entries[dst].lo&^indexMask | uint64(dst)
 	}
 }
