@@ -1,0 +1,21 @@
+// Command dockmr-task runs one attempt of one map or reduce task of a
+// dockmr job, reading the job's plan file from shared storage. It is a
+// static binary, so that the driver can mount it into any task container;
+// the local runner runs it as a child process.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dockmr/dockmr/jobs/task"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := task.Main(ctx, os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(code)
+}

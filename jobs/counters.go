@@ -1,0 +1,48 @@
+package jobs
+
+import (
+	"fmt"
+
+	"github.com/dockmr/dockmr/examples/tera"
+)
+
+// Counters are what a task counts; a job adds up its tasks' counters.
+type Counters struct {
+	RecordsIn  uint64 `json:"records_in"`
+	BytesIn    uint64 `json:"bytes_in"`
+	RecordsOut uint64 `json:"records_out"`
+	BytesOut   uint64 `json:"bytes_out"`
+	// Spills counts the sorted runs a map wrote beyond its final output,
+	// and the intermediate runs of multi-pass merges.
+	Spills uint64 `json:"spills"`
+	// Checksum is the sum of the CRC-32 of every record a task wrote to
+	// the job's output (map output that goes to reduces is not summed). For
+	// tera records it is TeraGen's and TeraValidate's checksum.
+	Checksum Checksum `json:"checksum"`
+}
+
+// Add adds another task's counters.
+func (c *Counters) Add(o Counters) {
+	c.RecordsIn += o.RecordsIn
+	c.BytesIn += o.BytesIn
+	c.RecordsOut += o.RecordsOut
+	c.BytesOut += o.BytesOut
+	c.Spills += o.Spills
+	c.Checksum.Add(o.Checksum.Checksum)
+}
+
+// Checksum is a tera.Checksum that encodes as its hex string.
+type Checksum struct{ tera.Checksum }
+
+// MarshalText encodes the sum in hex.
+func (c Checksum) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText decodes a hex sum.
+func (c *Checksum) UnmarshalText(b []byte) error {
+	sum, err := tera.ParseChecksum(string(b))
+	if err != nil {
+		return fmt.Errorf("counters: %w", err)
+	}
+	c.Checksum = sum
+	return nil
+}

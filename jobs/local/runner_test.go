@@ -1,0 +1,48 @@
+package local_test
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/jobs"
+)
+
+func TestTeraGenJobWritesTestVectors(t *testing.T) {
+	for _, tc := range []struct{ format, sum string }{
+		{"binary", "5b2d1434d"},
+		{"ascii", "469302dca"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			res, err := runJob(t, jobs.Job{
+				Name:   "teragen",
+				Input:  jobs.Input{Rows: 10},
+				Output: out,
+				Map:    jobs.Phase{Func: jobs.TeraGen, Tasks: 3, Format: tc.format},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Checksum.String(); got != tc.sum {
+				t.Errorf("checksum = %s, want %s", got, tc.sum)
+			}
+			if res.Map.RecordsOut != 10 || res.Map.BytesOut != 1000 {
+				t.Errorf("counters = %+v, want 10 records and 1000 bytes out", res.Map)
+			}
+			want := []string{"_SUCCESS", "part-m-00000", "part-m-00001", "part-m-00002"}
+			if got := listDir(t, out); !slices.Equal(got, want) {
+				t.Errorf("output holds %q, want %q", got, want)
+			}
+			format, _ := tera.ParseFormat(tc.format)
+			var wantBytes []byte
+			for row := range uint64(10) {
+				wantBytes = tera.AppendRecord(wantBytes, format, row)
+			}
+			if got := readParts(t, out); !slices.Equal(got, wantBytes) {
+				t.Errorf("part files differ from the generated rows")
+			}
+		})
+	}
+}

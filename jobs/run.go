@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Runner executes the tasks of a staged plan. Every task is one run of the
+// task runtime (dockmr-task) with the plan file, the task kind and index,
+// and an attempt ID of the runner's choice; a runner starts attempts, retries
+// failed ones up to the job's MaxAttempts, and returns once every task of
+// the kind has committed. Tasks commit themselves, so a runner need not
+// know what they write.
+type Runner interface {
+	RunTasks(ctx context.Context, plan *Plan, kind TaskKind) error
+}
+
+// Result is what a job did.
+type Result struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Output string `json:"output"`
+	// Map and Reduce add up the counters of each phase's tasks.
+	Map    Counters `json:"map"`
+	Reduce Counters `json:"reduce"`
+	// Checksum is the checksum of the job's output records.
+	Checksum Checksum      `json:"checksum"`
+	Elapsed  time.Duration `json:"elapsed_ns"`
+}
+
+// ErrOutputExists reports that a job's output directory exists already and
+// the job may not overwrite it.
+var ErrOutputExists = errors.New("output directory already exists")
+
+// Run runs a planned job with a runner: it stages the job, runs its map
+// tasks and then its reduce tasks, and commits the job. On any failure, or
+// when ctx is cancelled, it aborts the job, leaving no output behind: the
+// output directory is removed again if Run created it, and an existing one
+// (with Overwrite) keeps its previous contents.
+func Run(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
+	if err := plan.Job.validatePartitioner(false); err != nil {
+		return nil, fmt.Errorf("job %q: partitioner: %w", plan.Job.Name, err)
+	}
+	created, err := plan.stage()
+	if err != nil {
+		return nil, err
+	}
+	res, err := runStaged(ctx, r, plan)
+	if err != nil {
+		if abortErr := plan.abort(created); abortErr != nil {
+			err = errors.Join(err, abortErr)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+func runStaged(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
+	for _, kind := range []TaskKind{MapTask, ReduceTask} {
+		if plan.Tasks(kind) == 0 {
+			continue
+		}
+		if err := r.RunTasks(ctx, plan, kind); err != nil {
+			return nil, fmt.Errorf("job %s: %s phase: %w", plan.Job.Name, kind, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("job %s: %w", plan.Job.Name, err)
+		}
+	}
+	res, err := plan.commit()
+	if err != nil {
+		return nil, fmt.Errorf("job %s: %w", plan.Job.Name, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,128 @@
+package task
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"slices"
+	"unsafe"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// collector is a map task's sort buffer (Hadoop's MapOutputBuffer): it
+// takes the map's output records, partitions them, and when its memory
+// bound is reached sorts them by partition and key and spills them.
+type collector struct {
+	a         *attempt
+	framing   framing
+	partition func(key []byte) int
+	parts     int
+	limit     int // bytes of records and entries
+
+	data   []byte
+	meta   []entry
+	spills []spill
+}
+
+// entry locates one buffered record.
+type entry struct {
+	prefix uint64 // key prefix, see keyPrefix
+	off    uint32
+	n      uint32
+	part   uint32
+}
+
+const entrySize = int(unsafe.Sizeof(entry{}))
+
+func (a *attempt) newCollector(f framing, partition func([]byte) int, parts int) *collector {
+	return &collector{a: a, framing: f, partition: partition, parts: parts, limit: a.sortBytes()}
+}
+
+// emit adds one record, spilling first if it would not fit. The record is
+// copied.
+func (c *collector) emit(rec []byte) error {
+	if len(c.meta) > 0 && len(c.data)+len(rec)+(len(c.meta)+1)*entrySize > c.limit {
+		if err := c.spill(); err != nil {
+			return err
+		}
+	}
+	off := len(c.data)
+	c.data = append(c.data, rec...)
+	key := c.framing.key(c.data[off:])
+	c.meta = append(c.meta, entry{keyPrefix(key), uint32(off), uint32(len(rec)), uint32(c.partition(key))})
+	counters := &c.a.manifest.Counters
+	counters.RecordsOut++
+	counters.BytesOut += uint64(len(rec))
+	return nil
+}
+
+// spill sorts the buffer and writes it as one spill.
+func (c *collector) spill() error {
+	slices.SortFunc(c.meta, c.compare)
+	s := spill{path: c.a.tempPath("spill"), segs: make([]jobs.Segment, c.parts)}
+	file, err := os.Create(s.path)
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	defer file.Close()
+	w := bufio.NewWriterSize(file, ioBufSize)
+	var off int64
+	for _, e := range c.meta {
+		rec := c.data[e.off : e.off+e.n]
+		if _, err := w.Write(rec); err != nil {
+			return fmt.Errorf("spill: %w", err)
+		}
+		seg := &s.segs[e.part]
+		if seg.Records == 0 {
+			seg.Offset = off
+		}
+		seg.Length += int64(len(rec))
+		seg.Records++
+		off += int64(len(rec))
+	}
+	for p := range s.segs { // empty segments sit where they would start
+		if s.segs[p].Records == 0 && p > 0 {
+			s.segs[p].Offset = s.segs[p-1].Offset + s.segs[p-1].Length
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	c.spills = append(c.spills, s)
+	c.data, c.meta = c.data[:0], c.meta[:0]
+	return nil
+}
+
+// compare orders entries by partition, key, and arrival, so that sorting
+// is stable.
+func (c *collector) compare(x, y entry) int {
+	if x.part != y.part {
+		return cmp.Compare(x.part, y.part)
+	}
+	if x.prefix != y.prefix {
+		return cmp.Compare(x.prefix, y.prefix)
+	}
+	kx := c.framing.key(c.data[x.off : x.off+x.n])
+	ky := c.framing.key(c.data[y.off : y.off+y.n])
+	if r := bytes.Compare(kx, ky); r != 0 {
+		return r
+	}
+	return cmp.Compare(x.off, y.off)
+}
+
+// finish spills what is buffered and makes the map output file.
+func (c *collector) finish() error {
+	if len(c.meta) > 0 || len(c.spills) == 0 {
+		if err := c.spill(); err != nil {
+			return err
+		}
+	}
+	c.data, c.meta = nil, nil
+	return c.a.finishMapOutput(c.spills, c.framing, c.parts)
+}

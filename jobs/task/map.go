@@ -1,0 +1,152 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// emitter takes map output records one at a time.
+type emitter interface {
+	emit(rec []byte) error
+}
+
+// runMap runs a map task: its function over its split, into its part file
+// in a map-only job and into the sort buffer otherwise.
+func (a *attempt) runMap(ctx context.Context) error {
+	split := a.plan.Splits[a.index]
+	fn := a.plan.Job.Map.Func
+	if fn == jobs.TeraGen {
+		return a.teraGen(split)
+	}
+	a.manifest.Counters.BytesIn = uint64(split.Length)
+	in, closeIn, err := openSplit(split)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	if a.plan.Reduces() == 0 {
+		return a.mapToPart(ctx, in, split)
+	}
+	if fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() {
+		return a.sortTeraSplit(in, split.Length)
+	}
+	c := a.newCollector(a.mapOutputFraming(), a.partitioner(), a.plan.Reduces())
+	switch fn {
+	case jobs.Identity:
+		err = a.emitRecords(in, c)
+	case jobs.Stream:
+		err = a.streamMap(ctx, in, split, c)
+	case jobs.TeraValidate:
+		err = a.validateSplit(in, split, c)
+	default:
+		err = fmt.Errorf("map function %q is not supported", fn)
+	}
+	if err != nil {
+		return err
+	}
+	return c.finish()
+}
+
+// mapToPart runs a map of a map-only job, whose output is its part file.
+func (a *attempt) mapToPart(ctx context.Context, in io.Reader, split jobs.Split) error {
+	w, err := a.createPart(a.mapOutputFraming())
+	if err != nil {
+		return err
+	}
+	switch fn := a.plan.Job.Map.Func; fn {
+	case jobs.Identity:
+		_, err = io.Copy(w, in)
+	case jobs.Stream:
+		err = a.streamMap(ctx, in, split, w)
+	default:
+		err = fmt.Errorf("map function %q needs a reduce phase", fn)
+	}
+	if err != nil {
+		w.abandon()
+		return err
+	}
+	if err := a.closePart(w); err != nil {
+		return err
+	}
+	if a.plan.Job.Map.Func == jobs.Identity {
+		a.manifest.Counters.RecordsIn = a.manifest.Counters.RecordsOut
+	}
+	return nil
+}
+
+// openSplit opens the byte range of a file that a split covers.
+func openSplit(s jobs.Split) (*io.SectionReader, func(), error) {
+	f, err := os.Open(s.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open input: %w", err)
+	}
+	return io.NewSectionReader(f, s.Offset, s.Length), func() { f.Close() }, nil
+}
+
+// inputFraming returns the framing of the job's input records.
+func (a *attempt) inputFraming() framing {
+	if a.plan.Job.Input.Records == jobs.TeraRecords {
+		return teraFraming
+	}
+	return lineFraming
+}
+
+// mapOutputFraming returns the framing of the map function's output.
+func (a *attempt) mapOutputFraming() framing {
+	switch a.plan.Job.Map.Func {
+	case jobs.Identity:
+		return a.inputFraming()
+	case jobs.TeraGen:
+		return teraFraming
+	}
+	return lineFraming
+}
+
+// emitRecords passes the input's records to an emitter unchanged.
+func (a *attempt) emitRecords(in io.Reader, e emitter) error {
+	r := newRecordReader("input", in, a.inputFraming(), ioBufSize)
+	for {
+		if err := r.advance(); err != nil {
+			return err
+		}
+		if r.rec == nil {
+			return nil
+		}
+		a.manifest.Counters.RecordsIn++
+		if err := e.emit(r.rec); err != nil {
+			return err
+		}
+	}
+}
+
+// partitioner returns the function that assigns a key to a reduce task.
+func (a *attempt) partitioner() func([]byte) int {
+	reduces := a.plan.Reduces()
+	if reduces <= 1 {
+		return func([]byte) int { return 0 }
+	}
+	if a.plan.Job.Partitioner.Kind == jobs.TotalOrder {
+		return tera.NewPartitioner(a.plan.Job.Partitioner.Cuts).Partition
+	}
+	return func(key []byte) int { return int(fnv1a(key) % uint32(reduces)) }
+}
+
+// fnv1a is the 32-bit FNV-1a hash, a stable spread of keys over reduces.
+func fnv1a(key []byte) uint32 {
+	h := uint32(2166136261)
+	for _, b := range key {
+		h = (h ^ uint32(b)) * 16777619
+	}
+	return h
+}
+
+// ordered reports whether partition numbers grow with keys, so that
+// records sorted by key are sorted by partition too.
+func (a *attempt) ordered() bool {
+	return a.plan.Reduces() <= 1 || a.plan.Job.Partitioner.Kind == jobs.TotalOrder
+}

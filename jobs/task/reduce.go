@@ -1,0 +1,104 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// runReduce runs a reduce task: it merges its partition's sorted runs from
+// every map and applies the phase's function to the merged records.
+func (a *attempt) runReduce(ctx context.Context) error {
+	runs, err := a.mapRuns()
+	if err != nil {
+		return err
+	}
+	f := a.mapOutputFraming()
+	m, err := a.openMerge(runs, f)
+	if err != nil {
+		return err
+	}
+	defer m.close()
+	w, err := a.createPart(a.reduceOutputFraming())
+	if err != nil {
+		return err
+	}
+	switch fn := a.plan.Job.Reduce.Func; fn {
+	case jobs.Identity:
+		err = a.reduceIdentity(m, w)
+	case jobs.Stream:
+		err = a.streamReduce(ctx, m, w)
+	case jobs.TeraValidate:
+		err = a.validateReduce(m, w)
+	default:
+		err = fmt.Errorf("reduce function %q is not supported", fn)
+	}
+	if err != nil {
+		w.abandon()
+		return err
+	}
+	return a.closePart(w)
+}
+
+// mapRuns returns this reduce's partition of every map's output.
+func (a *attempt) mapRuns() ([]run, error) {
+	var runs []run
+	for i := range a.plan.Tasks(jobs.MapTask) {
+		m, err := a.plan.ReadManifest(jobs.MapTask, i)
+		if err != nil {
+			return nil, fmt.Errorf("map output: %w", err)
+		}
+		if len(m.Segments) != a.plan.Reduces() {
+			return nil, fmt.Errorf("map output of %s has %d partitions, want %d", m.Task, len(m.Segments), a.plan.Reduces())
+		}
+		seg := m.Segments[a.index]
+		a.manifest.Counters.BytesIn += uint64(seg.Length)
+		if seg.Length > 0 {
+			path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
+			runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length, records: seg.Records})
+		}
+	}
+	return runs, nil
+}
+
+// reduceOutputFraming returns the framing of the reduce function's output.
+func (a *attempt) reduceOutputFraming() framing {
+	if a.plan.Job.Reduce.Func == jobs.Identity {
+		return a.mapOutputFraming()
+	}
+	return lineFraming
+}
+
+// reduceIdentity writes the merged records unchanged.
+func (a *attempt) reduceIdentity(m *merger, w *partWriter) error {
+	_, records, err := copyRecords(w, m)
+	a.manifest.Counters.RecordsIn = records
+	return err
+}
+
+// streamReduce feeds the merged records, sorted and so grouped by key, to
+// the reduce phase's command and writes the lines it prints.
+func (a *attempt) streamReduce(ctx context.Context, m *merger, w *partWriter) error {
+	env := []string{"DOCKMR_PARTITION=" + strconv.Itoa(a.index)}
+	feed := func(stdin io.Writer) error {
+		for {
+			rec, err := m.next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			a.manifest.Counters.RecordsIn++
+			if _, err := stdin.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return a.runStream(ctx, "reducer", a.plan.Job.Reduce, env, feed, w)
+}

@@ -1,0 +1,106 @@
+package task
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// run is a sorted run of records: a byte range of a file.
+type run struct {
+	path    string
+	offset  int64
+	length  int64
+	records uint64
+	temp    bool // an intermediate run of a multi-pass merge
+}
+
+// runReader reads the records of a run, or of any stream, one at a time,
+// through a buffer that it refills with large reads. A record it returns
+// stays valid until the next call to advance.
+type runReader struct {
+	name    string // for errors
+	framing framing
+	r       io.Reader
+	closer  io.Closer
+	buf     []byte
+	start   int // first unread byte in buf
+	end     int // end of valid data in buf
+	eof     bool
+	temp    bool // the run is an intermediate file, removed after merging
+	path    string
+
+	rec    []byte // current record; nil when done
+	key    []byte
+	prefix uint64
+}
+
+// newRecordReader reads the records of a stream.
+func newRecordReader(name string, r io.Reader, f framing, bufSize int) *runReader {
+	if f.size > 0 {
+		bufSize = max(bufSize/f.size, 1) * f.size // records never straddle a refill
+	}
+	return &runReader{name: name, framing: f, r: r, buf: make([]byte, bufSize)}
+}
+
+// openRun opens a run for reading.
+func openRun(r run, f framing, bufSize int) (*runReader, error) {
+	file, err := os.Open(r.path)
+	if err != nil {
+		return nil, fmt.Errorf("open sorted run: %w", err)
+	}
+	rr := newRecordReader(fmt.Sprintf("sorted run %s at byte %d", r.path, r.offset), io.NewSectionReader(file, r.offset, r.length), f, bufSize)
+	rr.closer, rr.temp, rr.path = file, r.temp, r.path
+	return rr, nil
+}
+
+// advance moves to the next record, leaving rec nil at the end of the run.
+func (r *runReader) advance() error {
+	for {
+		if n := r.framing.recordLen(r.buf[r.start:r.end], r.eof); n > 0 {
+			r.rec = r.buf[r.start : r.start+n]
+			r.start += n
+			r.key = r.framing.key(r.rec)
+			r.prefix = keyPrefix(r.key)
+			return nil
+		}
+		if r.eof {
+			if r.start < r.end {
+				return fmt.Errorf("%s: ends with a partial record of %d bytes", r.name, r.end-r.start)
+			}
+			r.rec, r.key = nil, nil
+			return nil
+		}
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+// fill moves the unread bytes to the front of the buffer, grows it if a
+// record fills all of it, and reads more.
+func (r *runReader) fill() error {
+	n := copy(r.buf, r.buf[r.start:r.end])
+	r.start, r.end = 0, n
+	if n == len(r.buf) {
+		r.buf = append(r.buf, make([]byte, len(r.buf))...)
+	}
+	got, err := io.ReadFull(r.r, r.buf[r.end:])
+	r.end += got
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		r.eof = true
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.name, err)
+	}
+	return nil
+}
+
+func (r *runReader) close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
+}

@@ -1,0 +1,147 @@
+// Package task is dockmr's task runtime: it runs one attempt of one map or
+// reduce task of a planned job, the work of the dockmr-task program.
+//
+// A map task reads its split and applies the phase's function. In a
+// map-only job it writes its part-m file; otherwise it partitions its
+// output, sorts it in a memory-bounded buffer, spills sorted runs when the
+// buffer fills, and merges them into one file that holds a sorted run per
+// partition. A reduce task merges its partition's runs from every map and
+// applies the phase's function to the merged records, writing its part-r
+// file.
+//
+// Every attempt writes only under its own attempt directory and commits by
+// renaming that directory to the task's directory (jobs.Plan.CommitTask),
+// so a failed or killed attempt leaves nothing that counts, and of
+// duplicate attempts only the first to commit counts.
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// Options select one attempt of one task of a plan.
+type Options struct {
+	PlanFile string
+	Kind     jobs.TaskKind
+	Index    int
+	Attempt  string
+	// Stderr receives the standard error of streaming commands; nil
+	// discards it.
+	Stderr io.Writer
+}
+
+// attempt is the state of one running task attempt.
+type attempt struct {
+	plan     *jobs.Plan
+	kind     jobs.TaskKind
+	index    int
+	id       string
+	dir      string
+	stderr   io.Writer
+	manifest jobs.Manifest
+	temps    int // temporary files made so far, for unique names
+}
+
+// Run runs one attempt of a task and commits it. If another attempt of the
+// task has committed, before or meanwhile, it returns an error wrapping
+// jobs.ErrAlreadyCommitted and leaves that attempt's output as it is. On
+// any other error the attempt's directory is removed.
+func Run(ctx context.Context, opts Options) (*jobs.Manifest, error) {
+	a, err := newAttempt(opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(a.plan.TaskDir(a.kind, a.index), jobs.ManifestFile)); err == nil {
+		return nil, fmt.Errorf("%s: %w", a.manifest.Task, jobs.ErrAlreadyCommitted)
+	}
+	if err := os.Mkdir(a.dir, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("%s: attempt %s has run before; every attempt needs a new id", a.manifest.Task, a.id)
+		}
+		return nil, fmt.Errorf("%s: create attempt directory: %w", a.manifest.Task, err)
+	}
+	if a.kind == jobs.MapTask {
+		err = a.runMap(ctx)
+	} else {
+		err = a.runReduce(ctx)
+	}
+	if err != nil {
+		os.RemoveAll(a.dir)
+		return nil, fmt.Errorf("%s: %w", a.manifest.Task, err)
+	}
+	a.manifest.Finished = time.Now().UTC()
+	if err := a.plan.CommitTask(a.kind, a.index, &a.manifest); err != nil {
+		if !errors.Is(err, jobs.ErrAlreadyCommitted) {
+			os.RemoveAll(a.dir)
+		}
+		return nil, err
+	}
+	return &a.manifest, nil
+}
+
+func newAttempt(opts Options) (*attempt, error) {
+	plan, err := jobs.ReadPlan(opts.PlanFile)
+	if err != nil {
+		return nil, err
+	}
+	if n := plan.Tasks(opts.Kind); opts.Index < 0 || opts.Index >= n {
+		return nil, fmt.Errorf("%s task index %d is out of range: the job has %d %s tasks", opts.Kind, opts.Index, n, opts.Kind)
+	}
+	if err := jobs.CheckAttemptID(opts.Attempt); err != nil {
+		return nil, err
+	}
+	stderr := opts.Stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	return &attempt{
+		plan:   plan,
+		kind:   opts.Kind,
+		index:  opts.Index,
+		id:     opts.Attempt,
+		dir:    plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
+		stderr: stderr,
+		manifest: jobs.Manifest{
+			Task:    jobs.TaskName(opts.Kind, opts.Index),
+			Attempt: opts.Attempt,
+			Started: time.Now().UTC(),
+		},
+	}, nil
+}
+
+// sortBytes is the memory bound of sorting and merging, in bytes.
+func (a *attempt) sortBytes() int { return a.plan.Job.Settings.SortMB << 20 }
+
+// tempPath returns a new file name in the attempt directory.
+func (a *attempt) tempPath(prefix string) string {
+	a.temps++
+	return filepath.Join(a.dir, fmt.Sprintf("%s-%04d", prefix, a.temps))
+}
+
+// createPart creates the attempt's part file and lists it for commit.
+func (a *attempt) createPart(f framing) (*partWriter, error) {
+	name := jobs.PartName(a.kind, a.index)
+	a.manifest.Files = append(a.manifest.Files, name)
+	return createPart(filepath.Join(a.dir, name), f)
+}
+
+// closePart closes the part file and adds its counts to the counters.
+func (a *attempt) closePart(w *partWriter) error {
+	if err := w.Close(); err != nil {
+		return err
+	}
+	c := &a.manifest.Counters
+	c.RecordsOut += w.records
+	c.BytesOut += w.bytes
+	c.Checksum.Add(w.sum)
+	return nil
+}
