@@ -45,10 +45,10 @@ type procCgroup struct {
 
 // mount is a cgroup or cgroup2 line of /proc/self/mountinfo.
 type mount struct {
-	root        string   // path within the hierarchy that is mounted
-	point       string   // where it is mounted
-	v2          bool     // filesystem type cgroup2
-	options     []string // super options, which name a v1 hierarchy's controllers
+	root    string   // path within the hierarchy that is mounted
+	point   string   // where it is mounted
+	v2      bool     // filesystem type cgroup2
+	options []string // super options, which name a v1 hierarchy's controllers
 }
 
 // Locate finds the cgroup directories of pid from /proc/<pid>/cgroup and the

@@ -40,6 +40,12 @@ type V1Files struct {
 // memory.usage_in_bytes. Swap is measured only when memory.stat has a swap
 // line, which the kernel writes exactly when swap accounting (and with it
 // memory.memsw.*) is enabled; it is the swap alone, not memsw's memory+swap.
+//
+// CPU: the total is cpuacct.usage, exact scheduler time; the user and system
+// split is cpuacct.stat, sampled at the scheduler tick like runc and Nomad
+// read it, so over short intervals UserMode+SystemMode can stray from Percent
+// by a tick (10 ms) per interval. cpuacct.usage_all is no better: on current
+// kernels it is tick-sampled as well.
 func FromV1(f V1Files) (Counters, error) {
 	var c Counters
 	if err := v1Memory(f, &c); err != nil {
