@@ -3,6 +3,7 @@ package tera
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"runtime"
 	"sync"
 )
@@ -158,17 +159,20 @@ func (s *sorter) sortSmall(buf []byte, depth int) {
 func flagSplit(buf []byte, depth int) (*[256]int, int) {
 	n := len(buf) / RecordSize
 	var counts [256]int
-	for ; depth < KeySize; depth++ {
+	count := func() {
 		counts = [256]int{}
 		for i := depth; i < len(buf); i += RecordSize {
 			counts[buf[i]]++
 		}
-		if counts[buf[depth]] != n {
-			break
-		}
 	}
-	if depth == KeySize {
-		return &counts, depth
+	count()
+	if counts[buf[depth]] == n {
+		// One bucket: skip the whole common prefix at once.
+		diff := keyDiff(buf, buf)
+		if depth = diff.commonPrefix(); depth == KeySize {
+			return &counts, depth
+		}
+		count()
 	}
 	digits := make([]byte, n)
 	for i := range digits {
@@ -222,7 +226,7 @@ func scatter(dst, src []byte, depth, workers int) (*[256]int, int) {
 	part := func(w int) []byte { return src[w*n/workers*RecordSize : (w+1)*n/workers*RecordSize] }
 	hist := make([][256]int, workers)
 	var counts [256]int
-	for ; depth < KeySize; depth++ {
+	count := func() {
 		parallel(workers, func(w int) {
 			hist[w] = [256]int{}
 			b := part(w)
@@ -236,13 +240,22 @@ func scatter(dst, src []byte, depth, workers int) (*[256]int, int) {
 				counts[b] += c
 			}
 		}
-		if counts[src[depth]] != n {
-			break
-		}
 	}
-	if depth == KeySize {
-		copy(dst, src)
-		return &counts, depth
+	count()
+	if counts[src[depth]] == n {
+		// One bucket: skip the whole common prefix at once.
+		diffs := make([]packedKey, workers)
+		parallel(workers, func(w int) { diffs[w] = keyDiff(part(w), src) })
+		var diff packedKey
+		for _, d := range diffs {
+			diff.hi |= d.hi
+			diff.lo |= d.lo
+		}
+		if depth = diff.commonPrefix(); depth == KeySize {
+			copy(dst, src)
+			return &counts, depth
+		}
+		count()
 	}
 	// Worker w's slots for bucket b follow those of workers before it.
 	next := make([][256]int, workers)
@@ -254,15 +267,58 @@ func scatter(dst, src []byte, depth, workers int) (*[256]int, int) {
 		}
 	}
 	parallel(workers, func(w int) {
-		next := &next[w]
-		b := part(w)
-		for i := 0; i < len(b); i += RecordSize {
-			d := b[i+depth]
-			*(*[RecordSize]byte)(dst[next[d]:]) = [RecordSize]byte(b[i:])
-			next[d] += RecordSize
-		}
+		scatterPart(dst, part(w), depth, &next[w])
 	})
 	return &counts, depth + 1
+}
+
+// stageRecords is how many records scatterPart stages per bucket before
+// writing them to their bucket together.
+const stageRecords = 16
+
+// scatterPart moves the records of src to dst, each to next[its byte at
+// depth], advancing that offset. Records are staged per bucket in a buffer
+// that stays in cache and written out stageRecords at a time, so writes
+// to the 256 buckets go in runs rather than one record at a time.
+func scatterPart(dst, src []byte, depth int, next *[256]int) {
+	stage := make([]byte, 256*stageRecords*RecordSize)
+	var fill [256]int // bytes staged per bucket
+	const full = stageRecords * RecordSize
+	for i := 0; i < len(src); i += RecordSize {
+		d := int(src[i+depth])
+		at := d*full + fill[d]
+		*(*[RecordSize]byte)(stage[at:]) = [RecordSize]byte(src[i:])
+		if fill[d] += RecordSize; fill[d] == full {
+			copy(dst[next[d]:], stage[d*full:(d+1)*full])
+			next[d] += full
+			fill[d] = 0
+		}
+	}
+	for d, f := range fill {
+		copy(dst[next[d]:], stage[d*full:d*full+f])
+		next[d] += f
+	}
+}
+
+// keyDiff returns the bitwise OR, over the records of buf, of each key XOR
+// the key of ref: its leading zero bits are those all keys share with ref.
+func keyDiff(buf, ref []byte) packedKey {
+	first := packKey(ref)
+	var diff packedKey
+	for i := 0; i < len(buf); i += RecordSize {
+		k := packKey(buf[i:])
+		diff.hi |= k.hi ^ first.hi
+		diff.lo |= k.lo ^ first.lo
+	}
+	return diff
+}
+
+// commonPrefix returns the number of leading zero bytes of a key.
+func (k packedKey) commonPrefix() int {
+	if k.hi != 0 {
+		return bits.LeadingZeros64(k.hi) / 8
+	}
+	return 8 + bits.LeadingZeros16(k.lo)/8
 }
 
 // parallel runs f(0), ..., f(workers-1) concurrently and waits for them.

@@ -98,6 +98,33 @@ func TestSortRecordsMatchesReference(t *testing.T) {
 	}
 }
 
+func TestSortRecordsLargeInputs(t *testing.T) {
+	// Past parallelMin, so buckets are sorted concurrently, with skewed keys
+	// so that the bucket splits go deep.
+	r := rand.New(rand.NewPCG(11, 12))
+	n := parallelMin + 1000
+	for name, keyFn := range map[string]func(int) []byte{
+		"random": func(int) []byte { return randomKeys(r, 1, string(allBytes()))[0] },
+		"shared prefix": func(int) []byte {
+			k := key(0xaa)
+			k[7], k[9] = byte(r.IntN(3)), byte(r.IntN(256))
+			return k
+		},
+		"all equal":   func(int) []byte { return key(0) },
+		"two buckets": func(i int) []byte { return key(byte(i % 2)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			input := records(n, keyFn)
+			got := slices.Clone(input)
+			SortRecords(got)
+			mustBeSortedPermutation(t, input, got)
+			dst := make([]byte, len(input))
+			must.NoError(t, SortRecordsTo(dst, input))
+			mustBeSortedPermutation(t, input, dst)
+		})
+	}
+}
+
 func TestSortRecordsKeepsChecksum(t *testing.T) {
 	buf := make([]byte, 3000*RecordSize)
 	NewGenerator(Binary, 1000).Fill(buf)
