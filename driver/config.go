@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/nomad/helper/pluginutils/hclutils"
 	"github.com/hashicorp/nomad/plugins/shared/hclspec"
 )
 
@@ -127,22 +128,24 @@ var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 			hclspec.NewLiteral("false"),
 		),
 	})),
-	"labels":             hclspec.NewAttr("labels", "map(string)", false),
+	// list(map(string)) accepts both `labels = { ... }` and the older
+	// `labels { ... }` block form, as Nomad's docker driver does.
+	"labels":             hclspec.NewAttr("labels", "list(map(string))", false),
 	"force_pull":         hclspec.NewAttr("force_pull", "bool", false),
 	"image_pull_timeout": hclspec.NewAttr("image_pull_timeout", "string", false),
 })
 
 // TaskConfig is the decoded `config` block of a task.
 type TaskConfig struct {
-	Image            string            `codec:"image"`
-	Command          string            `codec:"command"`
-	Args             []string          `codec:"args"`
-	Entrypoint       []string          `codec:"entrypoint"`
-	WorkDir          string            `codec:"work_dir"`
-	Mounts           []Mount           `codec:"mounts"`
-	Labels           map[string]string `codec:"labels"`
-	ForcePull        bool              `codec:"force_pull"`
-	ImagePullTimeout string            `codec:"image_pull_timeout"`
+	Image            string             `codec:"image"`
+	Command          string             `codec:"command"`
+	Args             []string           `codec:"args"`
+	Entrypoint       []string           `codec:"entrypoint"`
+	WorkDir          string             `codec:"work_dir"`
+	Mounts           []Mount            `codec:"mounts"`
+	Labels           hclutils.MapStrStr `codec:"labels"`
+	ForcePull        bool               `codec:"force_pull"`
+	ImagePullTimeout string             `codec:"image_pull_timeout"`
 }
 
 // Mount is a bind mount of a host path into the container.

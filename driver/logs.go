@@ -10,8 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -27,11 +25,56 @@ import (
 // A recovered plugin resumes after it, so no line is delivered twice.
 const cursorFileName = ".dockmr-log-cursor"
 
-// logCursor is the position in a container's log stream.
+// logCursor is the position in a container's log streams: the Docker
+// timestamp of the last line delivered from each. Docker stamps stdout and
+// stderr lines in separate goroutines, so the two streams are each in time
+// order but not in order with each other; one cursor each keeps a resumed
+// copy from dropping or repeating lines of either.
 type logCursor struct {
-	// last is the Docker timestamp of the last delivered line; zero means
-	// nothing was delivered yet.
-	last time.Time
+	stdout, stderr time.Time
+}
+
+// since is where a resumed stream must start: the older of the two.
+func (c logCursor) since() time.Time {
+	if c.stderr.Before(c.stdout) {
+		return c.stderr
+	}
+	return c.stdout
+}
+
+func (c *logCursor) at(stream byte) *time.Time {
+	if stream == streamStderr {
+		return &c.stderr
+	}
+	return &c.stdout
+}
+
+// encode renders the cursor in fixed width, so overwriting it in place
+// never leaves the tail of a longer old value.
+func (c logCursor) encode() []byte {
+	return []byte(fmt.Sprintf("%020d %020d\n", unixNano(c.stdout), unixNano(c.stderr)))
+}
+
+func decodeLogCursor(b []byte) logCursor {
+	var out, errs int64
+	if _, err := fmt.Sscanf(string(b), "%d %d", &out, &errs); err != nil {
+		return logCursor{}
+	}
+	return logCursor{stdout: fromUnixNano(out), stderr: fromUnixNano(errs)}
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(ns int64) time.Time {
+	if ns <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 // logStreamer copies a container's stdout and stderr from the Docker API
@@ -76,11 +119,7 @@ func loadLogCursor(cfg *drivers.TaskConfig) logCursor {
 	if err != nil {
 		return logCursor{}
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil || ns <= 0 {
-		return logCursor{}
-	}
-	return logCursor{last: time.Unix(0, ns)}
+	return decodeLogCursor(b)
 }
 
 // run follows the logs until the container has exited and every line is
@@ -158,8 +197,8 @@ func (l *logStreamer) openFIFOs(ctx context.Context) (io.WriteCloser, io.WriteCl
 // stream ended with the container stopped.
 func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, cursorFile *os.File) error {
 	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true}
-	if !l.cursor.last.IsZero() {
-		opts.Since = fmt.Sprintf("%d.%09d", l.cursor.last.Unix(), l.cursor.last.Nanosecond())
+	if since := l.cursor.since(); !since.IsZero() {
+		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
 	rc, err := l.docker.ContainerLogs(ctx, l.containerID, opts)
 	if err != nil {
@@ -169,6 +208,10 @@ func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, curs
 
 	r := bufio.NewReaderSize(rc, 256*1024)
 	dec := frameDecoder{r: r}
+	// Lines at or before a stream's cursor were delivered by an earlier
+	// copy; filtering stops at the first newer line so that lines sharing
+	// a timestamp later on are all kept.
+	resuming := map[byte]bool{streamStdout: !l.cursor.stdout.IsZero(), streamStderr: !l.cursor.stderr.IsZero()}
 	for {
 		f, err := dec.next()
 		if errors.Is(err, io.EOF) {
@@ -177,8 +220,12 @@ func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, curs
 		if err != nil {
 			return err
 		}
-		if !f.ts.After(l.cursor.last) {
-			continue // delivered before a restart
+		last := l.cursor.at(f.stream)
+		if resuming[f.stream] {
+			if !f.ts.After(*last) {
+				continue
+			}
+			resuming[f.stream] = false
 		}
 		w := stdout
 		if f.stream == streamStderr {
@@ -187,7 +234,7 @@ func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, curs
 		if _, err := w.Write(f.line); err != nil {
 			return fmt.Errorf("write log line: %w", err)
 		}
-		l.cursor.last = f.ts
+		*last = f.ts
 		if r.Buffered() == 0 && cursorFile != nil {
 			// Saved whenever the reader has caught up, so a killed plugin
 			// repeats at most the lines of one read.
@@ -212,8 +259,7 @@ func (l *logStreamer) streamEnded(ctx context.Context) error {
 }
 
 func saveCursor(f *os.File, c logCursor) {
-	// Fixed width so an overwrite never leaves a longer old value's tail.
-	_, _ = f.WriteAt([]byte(fmt.Sprintf("%020d\n", c.last.UnixNano())), 0)
+	_, _ = f.WriteAt(c.encode(), 0)
 }
 
 const (

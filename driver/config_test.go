@@ -1,0 +1,188 @@
+package driver
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/helper/pluginutils/hclspecutils"
+	"github.com/hashicorp/nomad/helper/pluginutils/hclutils"
+	"github.com/hashicorp/nomad/plugins/shared/hclspec"
+	"github.com/shoenig/test/must"
+)
+
+func TestTaskConfig_ParsesEveryOption(t *testing.T) {
+	var tc TaskConfig
+	hclutils.NewConfigParser(taskConfigSpec).ParseHCL(t, `
+config {
+  image      = "registry.local:5000/dockmr/examples:dev"
+  command    = "/dockmr-task"
+  args       = ["map", "--index", "3"]
+  entrypoint = ["/bin/sh", "-c"]
+  work_dir   = "/work"
+  mounts {
+    source   = "/data/in"
+    target   = "/in"
+    readonly = true
+  }
+  mounts {
+    source = "/data/out"
+    target = "/out"
+  }
+  labels = { team = "search", tier = "batch" }
+  force_pull         = true
+  image_pull_timeout = "90s"
+}`, &tc)
+
+	must.Eq(t, TaskConfig{
+		Image:      "registry.local:5000/dockmr/examples:dev",
+		Command:    "/dockmr-task",
+		Args:       []string{"map", "--index", "3"},
+		Entrypoint: []string{"/bin/sh", "-c"},
+		WorkDir:    "/work",
+		Mounts: []Mount{
+			{Source: "/data/in", Target: "/in", ReadOnly: true},
+			{Source: "/data/out", Target: "/out"},
+		},
+		Labels:           hclutils.MapStrStr{"team": "search", "tier": "batch"},
+		ForcePull:        true,
+		ImagePullTimeout: "90s",
+	}, tc)
+}
+
+func TestTaskConfig_SchemaRejectsUnknownFieldsAndWrongTypes(t *testing.T) {
+	cases := map[string]struct{ hcl, want string }{
+		"unknown field":    {`config { image = "a"  network_mode = "bridge" }`, "network_mode"},
+		"missing image":    {`config { command = "x" }`, "image"},
+		"args not a list":  {`config { image = "a"  args = 3 }`, "args"},
+		"mount w/o target": {`config { image = "a"  mounts { source = "/x" } }`, "target"},
+		"bool as string":   {`config { image = "a"  force_pull = "sometimes" }`, "force_pull"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := parseErr(t, taskConfigSpec, c.hcl)
+			must.StrContains(t, err, c.want)
+		})
+	}
+}
+
+// parseErr decodes HCL against spec the way Nomad validates a job and
+// returns the diagnostics as text, failing if there are none.
+func parseErr(t *testing.T, spec *hclspec.Spec, src string) string {
+	t.Helper()
+	dec, diags := hclspecutils.Convert(spec)
+	must.False(t, diags.HasErrors())
+	_, diags, errs := hclutils.ParseHclInterface(hclutils.HclConfigToInterface(t, src), dec, nil)
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	for _, d := range diags {
+		msgs = append(msgs, d.Error())
+	}
+	must.SliceNotEmpty(t, msgs, must.Sprint("expected the schema to reject the config"))
+	return strings.Join(msgs, "\n")
+}
+
+func TestPluginConfig_ParsesEveryOptionAndDefaults(t *testing.T) {
+	var pc PluginConfig
+	hclutils.NewConfigParser(configSpec).ParseHCL(t, `
+config {
+  endpoint           = "unix:///run/docker.sock"
+  allowed_mounts     = ["/data", "/scratch/"]
+  image_pull_timeout = "10m"
+  gc {
+    container = false
+    dangling_containers {
+      enabled        = false
+      period         = "1m"
+      creation_grace = "2m"
+    }
+  }
+}`, &pc)
+	must.NoError(t, pc.validate())
+	must.Eq(t, "unix:///run/docker.sock", pc.Endpoint)
+	must.Eq(t, []string{"/data", "/scratch"}, pc.AllowedMounts)
+	must.Eq(t, 10*time.Minute, pc.imagePullTimeout)
+	must.False(t, pc.GC.Container)
+	must.False(t, pc.GC.DanglingContainers.Enabled)
+	must.Eq(t, time.Minute, pc.GC.DanglingContainers.period)
+	must.Eq(t, 2*time.Minute, pc.GC.DanglingContainers.creationGrace)
+
+	var def PluginConfig
+	hclutils.NewConfigParser(configSpec).ParseHCL(t, `config {}`, &def)
+	must.NoError(t, def.validate())
+	must.Eq(t, "", def.Endpoint)
+	must.Eq(t, defaultImagePullTimeout, def.imagePullTimeout)
+	must.True(t, def.GC.Container)
+	must.True(t, def.GC.DanglingContainers.Enabled)
+	must.Eq(t, defaultDanglingPeriod, def.GC.DanglingContainers.period)
+	must.Eq(t, defaultCreationGrace, def.GC.DanglingContainers.creationGrace)
+}
+
+func TestPluginConfig_ValidateNamesFieldAndValue(t *testing.T) {
+	cases := map[string]struct {
+		cfg  PluginConfig
+		want string
+	}{
+		"relative mount prefix": {PluginConfig{AllowedMounts: []string{"data"}}, `allowed_mounts[0]: "data" is not an absolute path`},
+		"bad timeout":           {PluginConfig{ImagePullTimeout: "soon"}, `image_pull_timeout: "soon" is not a positive duration`},
+		"negative period": {PluginConfig{GC: GCConfig{DanglingContainers: DanglingConfig{Period: "-1m"}}},
+			`gc.dangling_containers.period: "-1m"`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			must.ErrorContains(t, c.cfg.validate(), c.want)
+		})
+	}
+}
+
+func TestTaskConfig_ValidateAgainstPolicy(t *testing.T) {
+	pc := &PluginConfig{AllowedMounts: []string{"/data"}, imagePullTimeout: time.Minute}
+	cases := map[string]struct {
+		tc   TaskConfig
+		want string // "" for valid
+	}{
+		"plain":              {TaskConfig{Image: "busybox"}, ""},
+		"digest":             {TaskConfig{Image: "busybox@sha256:" + strings.Repeat("a", 64)}, ""},
+		"mount under prefix": {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data/x", Target: "/x"}}}, ""},
+		"mount is prefix":    {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "/x"}}}, ""},
+		"empty image":        {TaskConfig{Image: " "}, "image: must name an image"},
+		"malformed image":    {TaskConfig{Image: "Bad Image!!"}, `image: "Bad Image!!" is not a valid image reference`},
+		"uppercase repo":     {TaskConfig{Image: "Busybox:1"}, `image: "Busybox:1" is not a valid image reference`},
+		"mount outside":      {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/etc", Target: "/x"}}}, `mounts[0].source: "/etc" is not under any of allowed_mounts ["/data"]`},
+		"mount sibling":      {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/database", Target: "/x"}}}, `mounts[0].source: "/database" is not under`},
+		"mount dot-dot":      {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data/../etc", Target: "/x"}}}, `mounts[0].source: "/data/../etc" is not under`},
+		"relative source":    {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "data", Target: "/x"}}}, `mounts[0].source: "data" is not an absolute host path`},
+		"relative target":    {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "x"}}}, `mounts[0].target: "x" is not an absolute container path`},
+		"bad pull timeout":   {TaskConfig{Image: "busybox", ImagePullTimeout: "0s"}, `image_pull_timeout: "0s" is not a positive duration`},
+		"reserved label":     {TaskConfig{Image: "busybox", Labels: hclutils.MapStrStr{"com.dockmr.alloc_id": "x"}}, `labels: key "com.dockmr.alloc_id" uses the reserved prefix`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := c.tc.validate(pc)
+			if c.want == "" {
+				must.NoError(t, err)
+				return
+			}
+			must.ErrorContains(t, err, c.want)
+		})
+	}
+
+	none := &PluginConfig{imagePullTimeout: time.Minute}
+	err := (&TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "/x"}}}).validate(none)
+	must.ErrorContains(t, err, "allowed_mounts is empty")
+}
+
+func TestParseImageRef_Normalises(t *testing.T) {
+	for in, want := range map[string]string{
+		"busybox":                     "docker.io/library/busybox:latest",
+		"dockmr/testimage:dev":        "docker.io/dockmr/testimage:dev",
+		"127.0.0.1:5000/team/app:1.2": "127.0.0.1:5000/team/app:1.2",
+		"registry.local/app":          "registry.local/app:latest",
+	} {
+		got, err := parseImageRef(in)
+		must.NoError(t, err)
+		must.Eq(t, want, got)
+	}
+}

@@ -1,0 +1,24 @@
+package driver
+
+import (
+	"bytes"
+	"sync"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the concurrent writers of exec.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
