@@ -33,59 +33,86 @@ const validateBufRecords = 10000
 // is not a whole number of records is reported too. Both go to the report's
 // Errors; the error result is only for failing to read r.
 func ValidateFile(r io.Reader, name string) (FileReport, error) {
-	rep := FileReport{Name: name}
 	buf := make([]byte, validateBufRecords*RecordSize)
-	var (
-		prev       packedKey
-		misordered uint64
-		firstBad   uint64
-		badKeys    [2][]byte // the previous key and the key of firstBad
-		size       uint64
-	)
+	var c fileChecker
+	var size uint64
 	for {
 		n, err := io.ReadFull(r, buf)
 		size += uint64(n)
-		whole := n / RecordSize
-		for i := range whole {
-			rec := buf[i*RecordSize : (i+1)*RecordSize]
-			k := packKey(rec)
-			if rep.Records > 0 && (k.hi < prev.hi || k.hi == prev.hi && k.lo < prev.lo) {
-				if misordered == 0 {
-					firstBad = rep.Records
-					badKeys = [2][]byte{unpackKey(prev), slices.Clone(rec[:KeySize])}
-				}
-				misordered++
-			}
-			if rep.Records == 0 {
-				rep.FirstKey = slices.Clone(rec[:KeySize])
-			}
-			prev = k
-			rep.Records++
-			var carry uint64
-			rep.Sum.Lo, carry = bits.Add64(rep.Sum.Lo, uint64(crc32.ChecksumIEEE(rec)), 0)
-			rep.Sum.Hi += carry
-		}
+		c.add(buf[:n])
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			break
 		}
 		if err != nil {
-			return rep, fmt.Errorf("validate %s: read after %d bytes: %w", name, size, err)
+			return FileReport{}, fmt.Errorf("validate %s: read after %d bytes: %w", name, size, err)
 		}
 	}
-	if rep.Records > 0 {
-		rep.LastKey = unpackKey(prev)
+	return c.report(name, size), nil
+}
+
+// fileChecker checks the records of one file, handed to add in order.
+type fileChecker struct {
+	records    uint64
+	sum        Checksum
+	first      []byte
+	prev       packedKey // key of the last record
+	misordered uint64    // records with a key less than the one before
+	firstBad   uint64    // index of the first of them
+	badKeys    [2][]byte // the key before firstBad and its key
+}
+
+// add checks the whole records of buf; a trailing partial record is
+// ignored.
+func (c *fileChecker) add(buf []byte) {
+	n := len(buf) / RecordSize
+	if n == 0 {
+		return
 	}
-	if misordered > 0 {
+	if c.records == 0 {
+		c.first = slices.Clone(buf[:KeySize])
+		c.prev = packKey(buf)
+	}
+	prev, hi, lo := c.prev, c.sum.Hi, c.sum.Lo
+	for i := 0; i < n; i++ {
+		rec := buf[i*RecordSize : (i+1)*RecordSize]
+		k := packKey(rec)
+		if k.hi < prev.hi || k.hi == prev.hi && k.lo < prev.lo {
+			c.misorder(c.records+uint64(i), prev, rec)
+		}
+		prev = k
+		var carry uint64
+		lo, carry = bits.Add64(lo, uint64(crc32.ChecksumIEEE(rec)), 0)
+		hi += carry
+	}
+	c.prev, c.sum = prev, Checksum{Hi: hi, Lo: lo}
+	c.records += uint64(n)
+}
+
+func (c *fileChecker) misorder(i uint64, prev packedKey, rec []byte) {
+	if c.misordered == 0 {
+		c.firstBad = i
+		c.badKeys = [2][]byte{unpackKey(prev), slices.Clone(rec[:KeySize])}
+	}
+	c.misordered++
+}
+
+// report returns what the checker found in a file of size bytes.
+func (c *fileChecker) report(name string, size uint64) FileReport {
+	rep := FileReport{Name: name, Records: c.records, Sum: c.sum, FirstKey: c.first}
+	if c.records > 0 {
+		rep.LastKey = unpackKey(c.prev)
+	}
+	if c.misordered > 0 {
 		rep.Errors = append(rep.Errors, fmt.Sprintf(
 			"misorder in %s: record %d has key %x, less than the previous key %x (%d out-of-order records in the file)",
-			name, firstBad, badKeys[1], badKeys[0], misordered))
+			name, c.firstBad, c.badKeys[1], c.badKeys[0], c.misordered))
 	}
 	if tail := size % RecordSize; tail != 0 {
 		rep.Errors = append(rep.Errors, fmt.Sprintf(
 			"bad size of %s: %d bytes is not a multiple of the %d-byte record (%d whole records and %d bytes more)",
-			name, size, RecordSize, rep.Records, tail))
+			name, size, RecordSize, c.records, tail))
 	}
-	return rep, nil
+	return rep
 }
 
 func unpackKey(k packedKey) []byte {
