@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,6 +56,9 @@ func resolveInput(in Input, output string) ([]inputFile, error) {
 // expandInput resolves one absolute input path into files.
 func expandInput(path string) ([]inputFile, error) {
 	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("input %s does not exist", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("input: %w", err)
 	}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/local"
+)
+
+// runners makes the runners that --runner can name. The local runner is
+// the default; the Nomad runner joins here.
+var runners = map[string]func(c *cli.Context) (jobs.Runner, error){
+	"local": newLocalRunner,
+}
+
+// runFlags are the flags of every command that runs a job.
+func runFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "local", Usage: "run every task as a process on this machine (same as --runner local)"},
+		&cli.StringFlag{Name: "runner", Value: "local", Usage: "how to run tasks: " + strings.Join(slices.Sorted(maps.Keys(runners)), ", ")},
+		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once"},
+		&cli.BoolFlag{Name: "overwrite", Usage: "replace the contents of an existing output directory when the job commits"},
+		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each task's sort and merge buffers, in MiB"},
+		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
+		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, Usage: "how many times to try a task before failing the job"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what the tasks print"},
+		&cli.StringFlag{Name: "task-bin", EnvVars: []string{"DOCKMR_TASK_BIN"}, Hidden: true,
+			Usage: "the task runtime (dockmr-task) the local runner runs; default this program's task command"},
+	}
+}
+
+// settings returns the job settings that the flags set.
+func settings(c *cli.Context) jobs.Settings {
+	return jobs.Settings{
+		SortMB:      c.Int("sort-mb"),
+		MergeFactor: c.Int("merge-factor"),
+		MaxAttempts: c.Int("max-attempts"),
+		Overwrite:   c.Bool("overwrite"),
+	}
+}
+
+// newRunner returns the runner the flags choose.
+func newRunner(c *cli.Context) (jobs.Runner, error) {
+	name := c.String("runner")
+	if c.Bool("local") {
+		name = "local"
+	}
+	mk, ok := runners[name]
+	if !ok {
+		return nil, usageErrorf("runner %q is not known: use %s", name, strings.Join(slices.Sorted(maps.Keys(runners)), " or "))
+	}
+	return mk(c)
+}
+
+func newLocalRunner(c *cli.Context) (jobs.Runner, error) {
+	if c.Int("parallel") < 1 {
+		return nil, usageErrorf("--parallel %d: want at least 1 task at a time", c.Int("parallel"))
+	}
+	command := []string{c.String("task-bin")}
+	if command[0] == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find this program to run tasks with: %w", err)
+		}
+		command = []string{self, taskCommandName}
+	}
+	var log io.Writer
+	if c.Bool("verbose") {
+		log = c.App.ErrWriter
+	}
+	return &local.Runner{Command: command, Parallel: c.Int("parallel"), Log: log}, nil
+}
+
+// runPlan runs a planned job with the runner the flags choose.
+func runPlan(c *cli.Context, plan *jobs.Plan) (*jobs.Result, error) {
+	r, err := newRunner(c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := jobs.Run(c.Context, r, plan)
+	if errors.Is(err, jobs.ErrOutputExists) {
+		return nil, fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
+	}
+	return res, err
+}
+
+// positional returns the command's arguments, which must be exactly as
+// many as names. Flags go before arguments; one after them is explained.
+func positional(c *cli.Context, names ...string) ([]string, error) {
+	args := c.Args().Slice()
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			return nil, usageErrorf("%s: flag %s comes after the arguments; put flags before %s",
+				commandName(c), a, strings.Join(names, " "))
+		}
+	}
+	if len(args) != len(names) {
+		return nil, usageErrorf("%s: got %d arguments, want %s; run 'dockmr %s --help' for usage",
+			commandName(c), len(args), strings.Join(names, " "), commandName(c))
+	}
+	return args, nil
+}
+
+// printResult prints what a job did.
+func printResult(w io.Writer, res *jobs.Result, counters jobs.Counters) {
+	fmt.Fprintf(w, "%s: %d records (%d bytes) written to %s in %.2fs\n",
+		res.Name, counters.RecordsOut, counters.BytesOut, res.Output, res.Elapsed.Seconds())
+}

@@ -1,0 +1,60 @@
+// Command dockmr runs MapReduce jobs whose tasks are containers on Nomad, or
+// processes on this machine: the Hadoop-compatible teragen, terasort and
+// teravalidate, and streaming jobs described in an HCL job spec.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
+	stop()
+	os.Exit(exitCode(os.Stderr, err))
+}
+
+// newApp returns the command line application, writing results to stdout
+// and logs to stderr.
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
+		Name:  "dockmr",
+		Usage: "MapReduce on Nomad, one container per task",
+		Description: `dockmr runs MapReduce jobs: the Hadoop-compatible teragen, terasort and
+teravalidate, and streaming jobs whose mapper and reducer are any programs
+reading records on stdin and writing key<TAB>value lines on stdout.
+
+Every command takes --local to run each task as a process on this machine.
+
+Examples:
+   dockmr teragen 10m /data/tera-in
+   dockmr terasort /data/tera-in /data/tera-out
+   dockmr teravalidate /data/tera-out /data/tera-report
+   dockmr run examples/wordcount/wordcount.hcl`,
+		Writer:                 stdout,
+		ErrWriter:              stderr,
+		HideVersion:            true,
+		UseShortOptionHandling: true,
+		OnUsageError:           onUsageError,
+		ExitErrHandler:         func(*cli.Context, error) {}, // main reports errors
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("unknown command %q; run 'dockmr --help' for the list", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: []*cli.Command{
+			teragenCommand(),
+			terasortCommand(),
+			teravalidateCommand(),
+			runCommand(),
+			taskCommand(),
+		},
+	}
+}
