@@ -2,7 +2,16 @@
 // TeraValidate benchmarks: record formats, the Random16 generator, the
 // checksum, sampling and total-order partitioning, record sorting and
 // validation. It does no scheduling; dockmr's job runtime calls it to
-// implement the teragen, terasort and teravalidate jobs.
+// implement the teragen, terasort and teravalidate jobs:
+//
+//   - teragen: map i of M writes RowRange(rows, M, i) with GenerateTo (or a
+//     Generator) and reports the Checksum it added up.
+//   - terasort: SampleKeys reads samples from the input, CutPoints turns them
+//     into cut points that WriteCutPoints hands to the map tasks, which
+//     ReadCutPoints and route each record with a Partitioner; each reduce
+//     task sorts its partition with SortRecords or SortRecordsTo.
+//   - teravalidate: ValidateFile per file (or ValidateDir for a whole output
+//     directory), Combine, and Report.WriteTo for Hadoop-style output.
 //
 // # Compatibility
 //
