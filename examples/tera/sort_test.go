@@ -3,6 +3,8 @@ package tera
 import (
 	"bytes"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"slices"
 	"testing"
 
@@ -142,4 +144,25 @@ func TestSortRecordsToRejectsShortDestination(t *testing.T) {
 	src := records(3, func(int) []byte { return key(1) })
 	err := SortRecordsTo(make([]byte, 250), src)
 	must.ErrorContains(t, err, "sort 3 records: destination holds 250 bytes, want at least 300")
+}
+
+// TestSortRecordsAgreesWithGNUSort sorts ASCII records, which are lines,
+// with sort(1) in the C locale and with SortRecords.
+func TestSortRecordsAgreesWithGNUSort(t *testing.T) {
+	sortPath, err := exec.LookPath("sort")
+	if err != nil {
+		t.Skip("sort(1) is not installed")
+	}
+	input := make([]byte, 20000*RecordSize)
+	NewGenerator(ASCII, 777).Fill(input)
+	cmd := exec.Command(sortPath)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.Stdin = bytes.NewReader(input)
+	want, err := cmd.Output()
+	must.NoError(t, err)
+
+	got := slices.Clone(input)
+	SortRecords(got)
+	// Keys are distinct, so both orders are fully determined.
+	must.True(t, bytes.Equal(want, got), must.Sprint("SortRecords and sort(1) disagree"))
 }
