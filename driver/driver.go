@@ -59,7 +59,8 @@ type Driver struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	tasks *taskStore
+	tasks  *taskStore
+	keeper *fifoKeeper
 
 	mu         sync.RWMutex
 	config     *PluginConfig
@@ -80,6 +81,7 @@ func New(logger hclog.Logger) drivers.DriverPlugin {
 		ctx:     ctx,
 		cancel:  cancel,
 		tasks:   newTaskStore(),
+		keeper:  newFIFOKeeper(defaultKeeperSocket()),
 		config:  &PluginConfig{},
 	}
 }
@@ -138,6 +140,7 @@ func (d *Driver) SetConfig(cfg *base.Config) error {
 // a restarted plugin recovers them.
 func (d *Driver) Shutdown() {
 	d.cancel()
+	d.tasks.each(func(h *taskHandle) { h.detach() })
 }
 
 // newDockerClient connects to endpoint, or to what Docker's environment

@@ -59,7 +59,7 @@ func newTaskHandle(d *Driver, docker *client.Client, cfg *drivers.TaskConfig, st
 		cancel:        cancel,
 		done:          make(chan struct{}),
 	}
-	h.logs = newLogStreamer(docker, logger, st.ContainerID, cfg, cursor)
+	h.logs = newLogStreamer(docker, logger, d.keeper, st.ContainerID, cfg, cursor)
 	h.stats = newStatsCollector(docker, logger, st.ContainerID, st.PID, d.nodeCompute())
 	return h
 }
@@ -194,6 +194,13 @@ func (h *taskHandle) status() *drivers.TaskStatus {
 		st.CompletedAt = at
 	}
 	return st
+}
+
+// detach stops following the task without ending it, as when the plugin
+// shuts down: a later plugin recovers the task and resumes its logs.
+func (h *taskHandle) detach() {
+	h.logs.abandoned.Store(true)
+	h.cancel()
 }
 
 // kill sends sig to the container's init process.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -90,12 +91,17 @@ type logStreamer struct {
 	stderrPath  string
 	cursorPath  string
 	cursor      logCursor
+	keeper      *fifoKeeper
 
-	done chan struct{}
+	// abandoned is set when the plugin goes away while the task runs: the
+	// keeper must then go on holding the FIFOs for the next plugin.
+	abandoned atomic.Bool
+	done      chan struct{}
 }
 
-func newLogStreamer(docker *client.Client, logger hclog.Logger, id string, cfg *drivers.TaskConfig, cursor logCursor) *logStreamer {
+func newLogStreamer(docker *client.Client, logger hclog.Logger, keeper *fifoKeeper, id string, cfg *drivers.TaskConfig, cursor logCursor) *logStreamer {
 	l := &logStreamer{
+		keeper:      keeper,
 		docker:      docker,
 		logger:      logger.Named("logs"),
 		containerID: id,
@@ -136,6 +142,14 @@ func (l *logStreamer) run(ctx context.Context) {
 	}
 	defer out.Close()
 	defer errw.Close()
+	if err := l.keeper.hold(l.stdoutPath, l.stderrPath); err != nil {
+		l.logger.Warn("FIFO keeper unavailable; logs written after a plugin restart may be lost", "error", err)
+	}
+	defer func() {
+		if !l.abandoned.Load() {
+			_ = l.keeper.release(l.stdoutPath, l.stderrPath)
+		}
+	}()
 
 	var cursorFile *os.File
 	if l.cursorPath != "" {

@@ -50,3 +50,16 @@ func (s *taskStore) allocIDs() map[string]bool {
 	}
 	return ids
 }
+
+// each calls fn for every tracked task.
+func (s *taskStore) each(fn func(*taskHandle)) {
+	s.mu.RLock()
+	handles := make([]*taskHandle, 0, len(s.tasks))
+	for _, h := range s.tasks {
+		handles = append(handles, h)
+	}
+	s.mu.RUnlock()
+	for _, h := range handles {
+		fn(h)
+	}
+}

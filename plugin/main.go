@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
+	driver.RunFIFOKeeperIfRequested()
 	plugins.Serve(func(logger hclog.Logger) interface{} {
 		return driver.New(logger)
 	})
