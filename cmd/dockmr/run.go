@@ -1,15 +1,77 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/spec"
+)
 
 func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a streaming job described in a job spec",
 		ArgsUsage: "JOBSPEC",
-		Flags:     runFlags(),
-		Action: func(c *cli.Context) error {
-			return usageErrorf("run: not available yet")
-		},
+		Description: `Runs the job that the HCL file JOBSPEC describes: input, output, and the
+commands of its map and (optional) reduce phase. A mapper reads its split's
+lines on stdin and prints key<TAB>value lines; a reducer reads those lines
+sorted and grouped by key and prints the output lines (Hadoop Streaming).
+Relative paths in the spec are relative to its directory. Flags given on
+the command line override the spec's settings.
+
+Examples:
+   dockmr run examples/wordcount/wordcount.hcl
+   dockmr run --output /tmp/counts --sort-mb 64 examples/wordcount/wordcount.hcl`,
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "output", Usage: "write the output here instead of the spec's output directory"},
+		}, runFlags()...),
+		OnUsageError: onUsageError,
+		Action:       run,
+	}
+}
+
+func run(c *cli.Context) error {
+	args, err := positional(c, "JOBSPEC")
+	if err != nil {
+		return err
+	}
+	job, err := spec.Load(args[0])
+	if err != nil {
+		return err
+	}
+	if c.IsSet("output") {
+		job.Output = c.String("output")
+	}
+	overrideSettings(c, &job.Settings)
+	plan, err := jobs.NewPlan(job)
+	if err != nil {
+		return err
+	}
+	res, err := runPlan(c, plan)
+	if err != nil {
+		return err
+	}
+	counters := res.Map
+	if job.Reduce != nil {
+		counters = res.Reduce
+	}
+	printResult(c.App.Writer, res, counters)
+	return nil
+}
+
+// overrideSettings sets the settings given on the command line.
+func overrideSettings(c *cli.Context, s *jobs.Settings) {
+	flags := settings(c)
+	if c.IsSet("sort-mb") {
+		s.SortMB = flags.SortMB
+	}
+	if c.IsSet("merge-factor") {
+		s.MergeFactor = flags.MergeFactor
+	}
+	if c.IsSet("max-attempts") {
+		s.MaxAttempts = flags.MaxAttempts
+	}
+	if c.IsSet("overwrite") {
+		s.Overwrite = flags.Overwrite
 	}
 }

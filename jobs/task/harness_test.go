@@ -1,0 +1,98 @@
+package task
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// inProcess is a jobs.Runner that runs every task attempt in this process
+// with Run, concurrently, and can run each task several times at once to
+// play duplicate attempts.
+type inProcess struct {
+	t          *testing.T
+	duplicates int // extra attempts of every task
+	committed  atomic.Int64
+	duplicated atomic.Int64
+}
+
+func (r *inProcess) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	var wg sync.WaitGroup
+	errs := make([]error, plan.Tasks(kind)*(1+r.duplicates))
+	for i := range plan.Tasks(kind) {
+		for d := range 1 + r.duplicates {
+			wg.Go(func() {
+				var stderr bytes.Buffer
+				_, err := Run(ctx, Options{
+					PlanFile: plan.PlanFile(), Kind: kind, Index: i,
+					Attempt: fmt.Sprintf("a%d", d), Stderr: &stderr,
+				})
+				if stderr.Len() > 0 {
+					r.t.Logf("%s stderr: %s", jobs.TaskName(kind, i), stderr.String())
+				}
+				switch {
+				case err == nil:
+					r.committed.Add(1)
+				case r.duplicates > 0 && errors.Is(err, jobs.ErrAlreadyCommitted):
+					r.duplicated.Add(1)
+				default:
+					errs[i*(1+r.duplicates)+d] = err
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runJob plans and runs a job in this process.
+func runJob(t *testing.T, r *inProcess, job jobs.Job) (*jobs.Result, *jobs.Plan, error) {
+	t.Helper()
+	plan, err := jobs.NewPlan(job)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := jobs.Run(context.Background(), r, plan)
+	return res, plan, err
+}
+
+// writeFile writes a file in dir and returns its path.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// readParts returns the concatenated part files of an output directory.
+func readParts(t *testing.T, dir string) []byte {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "part-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
+}
