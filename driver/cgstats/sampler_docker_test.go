@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -118,6 +120,7 @@ func TestSampler_RealContainer(t *testing.T) {
 
 	s, err := cgstats.NewSampler("/", initPID, hostCompute)
 	must.NoError(t, err)
+	defer s.Close()
 	t.Logf("cgroup v%d at %s", s.Dirs().Version, s.Dirs().Memory)
 
 	// Sample until the busy loop shows: the first samples may come before the
@@ -155,6 +158,21 @@ func TestSampler_RealContainer(t *testing.T) {
 	must.SliceLen(t, 3, pids)
 	must.SliceContains(t, pids, execPID)
 
+	// A process that exits disappears from the next sample, however soon
+	// it comes.
+	must.NoError(t, syscall.Kill(execPID, syscall.SIGKILL))
+	waitFor(t, "the killed process to be reaped", func() bool {
+		_, err := os.Stat(fmt.Sprintf("/proc/%d", execPID))
+		return errors.Is(err, fs.ErrNotExist)
+	})
+	u, err = s.Sample(time.Now())
+	must.NoError(t, err)
+	must.MapNotContainsKey(t, u.Pids, strconv.Itoa(execPID))
+	must.MapLen(t, 2, u.Pids)
+	pids, err = s.Pids()
+	must.NoError(t, err)
+	must.SliceNotContains(t, pids, execPID)
+
 	// Once the container is gone, so is its cgroup, and sampling says so.
 	must.NoError(t, cli.ContainerRemove(context.Background(), id, container.RemoveOptions{Force: true}))
 	waitFor(t, "sampling to report the removed container", func() bool {
@@ -170,6 +188,7 @@ func BenchmarkSample_RealContainer(b *testing.B) {
 	_, initPID := busyContainer(b, cli)
 	s, err := cgstats.NewSampler("/", initPID, cpustats.Compute{TotalCompute: 5000, NumCores: runtime.NumCPU()})
 	must.NoError(b, err)
+	defer s.Close()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.Sample(time.Now()); err != nil {

@@ -1,12 +1,14 @@
 package cgstats
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/nomad/client/lib/cpustats"
 	"github.com/shoenig/test/must"
 )
 
@@ -31,12 +33,20 @@ func setStat(t *testing.T, path string, utime, stime string) {
 	writeFile(t, path, strings.Join(f, " ")+"\n")
 }
 
+// newTestSampler makes a Sampler at t0 that the test closes when done.
+func newTestSampler(t *testing.T, root string, pid int, compute cpustats.Compute) *Sampler {
+	t.Helper()
+	s, err := newSampler(root, pid, compute, t0)
+	must.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
 func TestSampler_V2Fixture(t *testing.T) {
 	root := copyTree(t, v2SystemdRoot)
 	dir := filepath.Join(root, "sys/fs/cgroup/system.slice", "docker-"+v2ContainerID+".scope")
 
-	s, err := newSampler(root, v2SystemdPID, node, t0)
-	must.NoError(t, err)
+	s := newTestSampler(t, root, v2SystemdPID, node)
 	must.Eq(t, V2, s.Dirs().Version)
 	pids, err := s.Pids()
 	must.NoError(t, err)
@@ -84,8 +94,7 @@ func TestSampler_ProcessesComeAndGo(t *testing.T) {
 	root := copyTree(t, v2CgroupfsRoot)
 	procs := filepath.Join(root, "sys/fs/cgroup/docker", v2ContainerID, "cgroup.procs")
 
-	s, err := newSampler(root, v2CgroupfsPID, node, t0)
-	must.NoError(t, err)
+	s := newTestSampler(t, root, v2CgroupfsPID, node)
 
 	// The worker exits; a new process appears under a pid whose /proc entry
 	// vanishes before it is read.
@@ -94,7 +103,7 @@ func TestSampler_ProcessesComeAndGo(t *testing.T) {
 	must.NoError(t, err)
 	must.MapLen(t, 1, u.Pids)
 	must.MapContainsKey(t, u.Pids, "5151")
-	must.Eq(t, []int{5151}, keys(s.procs))
+	must.Eq(t, []int{5151}, keys(s.files.byPID))
 
 	// The worker's pid is reused by a new process (another start time): it
 	// starts without CPU rates instead of a delta against the old process.
@@ -127,8 +136,7 @@ func keys(m map[int]*procState) []int {
 }
 
 func TestSampler_V1Fixture(t *testing.T) {
-	s, err := newSampler(v1Root, v1PID, twoCores, t0)
-	must.NoError(t, err)
+	s := newTestSampler(t, v1Root, v1PID, twoCores)
 	must.Eq(t, V1, s.Dirs().Version)
 
 	// Nothing changed in the files over a second: everything measured, all
@@ -148,37 +156,84 @@ func TestSampler_OptionalFilesAbsentAtStart(t *testing.T) {
 	must.NoError(t, os.Remove(filepath.Join(root, "sys/fs/cgroup/cpu/docker", v1ContainerID, "cpu.stat")))
 	must.NoError(t, os.Remove(filepath.Join(root, "sys/fs/cgroup/memory/docker", v1ContainerID, "memory.max_usage_in_bytes")))
 
-	s, err := newSampler(root, v1PID, twoCores, t0)
-	must.NoError(t, err)
+	s := newTestSampler(t, root, v1PID, twoCores)
 	u, err := s.Sample(t0.Add(time.Second))
 	must.NoError(t, err)
 	must.Eq(t, []string{"System Mode", "User Mode", "Percent"}, u.ResourceUsage.CpuStats.Measured)
 	must.Eq(t, []string{"RSS", "Cache", "Swap", "Usage"}, u.ResourceUsage.MemoryStats.Measured)
 }
 
+// The kernel fails reads of an open cgroup file once the cgroup is removed,
+// which TestSampler_RealContainer sees; a removed fixture directory leaves
+// its open files readable, so here the removal is seen on opening.
 func TestSampler_CgroupRemoved(t *testing.T) {
 	root := copyTree(t, v2SystemdRoot)
-	s, err := newSampler(root, v2SystemdPID, node, t0)
-	must.NoError(t, err)
-
 	must.NoError(t, os.RemoveAll(filepath.Join(root, "sys/fs/cgroup/system.slice")))
-	_, err = s.Sample(t0.Add(time.Second))
+	_, err := newSampler(root, v2SystemdPID, node, t0)
 	must.ErrorIs(t, err, ErrGone)
-	_, err = s.Pids()
-	must.ErrorIs(t, err, ErrGone)
+	must.ErrorContains(t, err, "cgroup.procs")
+}
 
-	_, err = newSampler(root, v2SystemdPID, node, t0)
-	must.ErrorIs(t, err, ErrGone)
+func TestSampler_RequiredFileMissing(t *testing.T) {
+	root := copyTree(t, v1Root)
+	must.NoError(t, os.Remove(filepath.Join(root, "sys/fs/cgroup/cpuacct/docker", v1ContainerID, "cpuacct.stat")))
+	_, err := newSampler(root, v1PID, twoCores, t0)
+	must.ErrorContains(t, err, "required file cpuacct.stat is missing though the cgroup exists")
+	must.False(t, errors.Is(err, ErrGone))
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	must.NoError(t, err)
+	return len(entries)
+}
+
+func TestSampler_Close(t *testing.T) {
+	before := openFDs(t)
+	s, err := newSampler(v1Root, v1PID, twoCores, t0)
+	must.NoError(t, err)
+	// Six interface files and the stat of two processes; cgroup.procs is
+	// opened for each read.
+	must.Eq(t, before+8, openFDs(t))
+
+	must.NoError(t, s.Close())
+	must.Eq(t, before, openFDs(t))
+	_, err = s.Sample(t0.Add(time.Second))
+	must.ErrorIs(t, err, errClosed)
+	_, err = s.Pids()
+	must.ErrorIs(t, err, errClosed)
+	must.NoError(t, s.Close())
+}
+
+// A failed NewSampler keeps nothing open, and processes that leave have
+// their files closed.
+func TestSampler_NoLeakedFiles(t *testing.T) {
+	before := openFDs(t)
+	root := copyTree(t, v2SystemdRoot)
+	dir := filepath.Join(root, "sys/fs/cgroup/system.slice", "docker-"+v2ContainerID+".scope")
+	writeFile(t, filepath.Join(dir, "cpu.stat"), "garbage")
+	_, err := newSampler(root, v2SystemdPID, node, t0)
+	must.ErrorContains(t, err, `cpu.stat: no "usage_usec" line`)
+	must.Eq(t, before, openFDs(t))
+
+	writeFile(t, filepath.Join(dir, "cpu.stat"), "usage_usec 1\nuser_usec 1\nsystem_usec 0\n")
+	s := newTestSampler(t, root, v2SystemdPID, node)
+	withBoth := openFDs(t)
+	writeFile(t, filepath.Join(dir, "cgroup.procs"), "4242\n")
+	_, err = s.Sample(t0.Add(time.Second))
+	must.NoError(t, err)
+	must.Eq(t, withBoth-1, openFDs(t))
 }
 
 func TestSampler_BadFiles(t *testing.T) {
 	root := copyTree(t, v2SystemdRoot)
 	dir := filepath.Join(root, "sys/fs/cgroup/system.slice", "docker-"+v2ContainerID+".scope")
-	s, err := newSampler(root, v2SystemdPID, node, t0)
-	must.NoError(t, err)
+	s := newTestSampler(t, root, v2SystemdPID, node)
 
 	writeFile(t, filepath.Join(dir, "memory.current"), "not a number\n")
-	_, err = s.Sample(t0.Add(time.Second))
+	_, err := s.Sample(t0.Add(time.Second))
 	must.ErrorContains(t, err, "cgroup v2 "+dir+`: memory.current: content "not a number\n" is not an unsigned decimal integer`)
 	writeFile(t, filepath.Join(dir, "memory.current"), "1\n")
 
@@ -209,4 +264,21 @@ func TestSampler_BadFiles(t *testing.T) {
 func TestNewSampler_ProcessGone(t *testing.T) {
 	_, err := NewSampler(v1Root, 424242, twoCores)
 	must.ErrorIs(t, err, ErrGone)
+}
+
+// BenchmarkSample_Fixture measures a sample of the v2 fixture layout: the
+// parsing and bookkeeping cost on ordinary files. BenchmarkSample_RealContainer
+// measures the same on the kernel's cgroup and /proc files.
+func BenchmarkSample_Fixture(b *testing.B) {
+	s, err := newSampler(v2SystemdRoot, v2SystemdPID, node, t0)
+	must.NoError(b, err)
+	defer s.Close()
+	now := t0
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Second)
+		if _, err := s.Sample(now); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
