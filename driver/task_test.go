@@ -28,7 +28,11 @@ func TestStartTask_HostNetworkMountsEnvAndExitCode(t *testing.T) {
 
 	hostNS, err := os.Readlink("/proc/self/ns/net")
 	must.NoError(t, err)
-	out := readLog(t, task, "stdout")
+	var out string
+	eventually(t, 10*time.Second, "the task's output", func() bool {
+		out = readLog(t, task, "stdout")
+		return strings.Contains(out, "env=")
+	})
 	must.StrContains(t, out, hostNS+"\n", must.Sprint("container must share the host's network namespace"))
 	must.StrContains(t, out, "dirs-ok\n")
 	must.StrContains(t, out, "env="+t.Name()+"\n")
