@@ -5,7 +5,7 @@ BIN     := $(CURDIR)/bin
 GOFLAGS := -trimpath
 STATIC  := CGO_ENABLED=0
 
-.PHONY: all build driver cli task nomad image test test-unit vet fmt clean
+.PHONY: all build driver cli task nomad deps test test-unit vet fmt clean
 
 all: build
 
@@ -25,9 +25,14 @@ task:
 nomad:
 	$(GO) build -o $(BIN)/nomad github.com/hashicorp/nomad
 
-# The whole suite, Docker- and Nomad-backed tests included. It expects a
-# Docker daemon to answer (deploy/docker-up.sh starts one).
-test: build nomad
+# Installs what the tests use (Docker, busybox-static) when missing and
+# starts a Docker daemon when none answers.
+deps:
+	./deploy/setup.sh
+
+# The whole suite, Docker- and Nomad-backed tests included, after setting
+# up whatever a fresh machine lacks.
+test: deps build nomad
 	DOCKMR_BIN=$(BIN) $(GO) test -count=1 -timeout 25m ./...
 
 test-unit:

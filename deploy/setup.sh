@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Prepares this machine for building and testing dockmr: installs the
+# Debian packages the tests use when they are missing, then makes sure a
+# Docker daemon answers. Idempotent.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+# command -> Debian package providing it
+declare -A wanted=(
+	[dockerd]=docker.io
+	[busybox]=busybox-static
+	[jq]=jq
+)
+
+missing=()
+for cmd in "${!wanted[@]}"; do
+	if ! command -v "$cmd" >/dev/null 2>&1; then
+		missing+=("${wanted[$cmd]}")
+	fi
+done
+# The test image needs the static busybox, not a dynamic one.
+if command -v busybox >/dev/null 2>&1 && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked'; then
+	missing+=(busybox-static)
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: missing packages ${missing[*]}; run as root or install them" >&2
+		exit 1
+	fi
+	echo "setup: installing ${missing[*]}" >&2
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+fi
+
+"$here/docker-up.sh"
