@@ -9,7 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # command -> Debian package providing it
 declare -A wanted=(
 	[dockerd]=docker.io
-	[busybox]=busybox-static
 	[jq]=jq
 )
 
@@ -19,8 +18,8 @@ for cmd in "${!wanted[@]}"; do
 		missing+=("${wanted[$cmd]}")
 	fi
 done
-# The test image needs the static busybox, not a dynamic one.
-if command -v busybox >/dev/null 2>&1 && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q 'statically linked'; then
+# Test and example images are FROM scratch plus a static busybox.
+if ! dpkg -s busybox-static >/dev/null 2>&1; then
 	missing+=(busybox-static)
 fi
 

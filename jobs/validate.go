@@ -62,11 +62,16 @@ func (j *Job) validateMap() error {
 	if m.Tasks < 0 {
 		return fmt.Errorf("tasks %d is negative; want at least 1, or 0 to let planning decide", m.Tasks)
 	}
+	switch m.Func {
+	case Identity, Stream, TeraGen, TeraValidate:
+	default:
+		return fmt.Errorf("func %q is not a map function: use %q, %q, %q or %q",
+			m.Func, Identity, Stream, TeraGen, TeraValidate)
+	}
 	if err := m.validateFunc(); err != nil {
 		return err
 	}
 	switch m.Func {
-	case Identity, Stream:
 	case TeraGen:
 		if j.Input.Rows == 0 {
 			return fmt.Errorf("func %q needs rows as input, not files", m.Func)
@@ -81,9 +86,6 @@ func (j *Job) validateMap() error {
 		if j.Reduce == nil || j.Reduce.Func != TeraValidate {
 			return fmt.Errorf("func %q needs a reduce phase of func %q", m.Func, TeraValidate)
 		}
-	default:
-		return fmt.Errorf("func %q is not a map function: use %q, %q, %q or %q",
-			m.Func, Identity, Stream, TeraGen, TeraValidate)
 	}
 	if j.Input.Rows > 0 && m.Func != TeraGen {
 		return fmt.Errorf("func %q reads files; rows as input need func %q", m.Func, TeraGen)
@@ -95,6 +97,11 @@ func (j *Job) validateReduce() error {
 	r := j.Reduce
 	if r.Tasks < 1 {
 		return fmt.Errorf("tasks %d: want at least 1", r.Tasks)
+	}
+	switch r.Func {
+	case Identity, Stream, TeraValidate:
+	default:
+		return fmt.Errorf("func %q is not a reduce function: use %q, %q or %q", r.Func, Identity, Stream, TeraValidate)
 	}
 	if err := r.validateFunc(); err != nil {
 		return err
@@ -111,8 +118,6 @@ func (j *Job) validateReduce() error {
 		if r.Tasks != 1 {
 			return fmt.Errorf("func %q checks order across all files in one task; tasks is %d, want 1", r.Func, r.Tasks)
 		}
-	default:
-		return fmt.Errorf("func %q is not a reduce function: use %q, %q or %q", r.Func, Identity, Stream, TeraValidate)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package cgstats_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -194,5 +195,31 @@ func BenchmarkSample_RealContainer(b *testing.B) {
 		if _, err := s.Sample(time.Now()); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkDockerStatsOneShot is the alternative Sample replaces on hosts
+// where the cgroup files are readable: one one-shot stats call to the daemon
+// per sample, converted with FromDockerStats. Compare its ns/op with
+// BenchmarkSample_RealContainer's.
+func BenchmarkDockerStatsOneShot(b *testing.B) {
+	cli := dockerClient(b)
+	id, _ := busyContainer(b, cli)
+	ctx := context.Background()
+	var prev *container.StatsResponse
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := cli.ContainerStatsOneShot(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var cur container.StatsResponse
+		err = json.NewDecoder(resp.Body).Decode(&cur)
+		_ = resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = cgstats.FromDockerStats(&cur, prev, hostCompute)
+		prev = &cur
 	}
 }

@@ -194,10 +194,14 @@ func (d *decoder) strings(a *hcl.Attribute) []string {
 	if diags.HasErrors() {
 		return nil
 	}
-	if v.Type() == cty.String {
+	switch ty := v.Type(); {
+	case ty == cty.String:
 		var s string
 		d.str(a, &s)
 		return []string{s}
+	case !ty.IsTupleType() && !ty.IsListType():
+		d.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s must be a string or a list of strings, not %s", a.Name, ty.FriendlyName())
+		return nil
 	}
 	var list []string
 	diags = gohcl.DecodeExpression(a.Expr, nil, &list)

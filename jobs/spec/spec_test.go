@@ -87,6 +87,8 @@ func TestParseErrorsGivePositions(t *testing.T) {
 		{"fractional tasks", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {\n    tasks = 1.5\n  }\n}",
 			[]string{"bad.hcl:5:13:"}},
 		{"command type", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {\n    command = 7\n  }\n}",
+			[]string{"bad.hcl:5:15:", "command must be a string or a list of strings, not number"}},
+		{"command list type", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {\n    command = [\"a\", {}]\n  }\n}",
 			[]string{"bad.hcl:5:15:"}},
 		{"empty command", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {\n    command = []\n  }\n}",
 			[]string{"bad.hcl:5:15:", "empty list"}},
