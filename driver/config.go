@@ -2,6 +2,7 @@ package driver
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ const (
 var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	"endpoint":       hclspec.NewAttr("endpoint", "string", false),
 	"allowed_mounts": hclspec.NewAttr("allowed_mounts", "list(string)", false),
+	"task_runtime":   hclspec.NewAttr("task_runtime", "string", false),
 	"image_pull_timeout": hclspec.NewDefault(
 		hclspec.NewAttr("image_pull_timeout", "string", false),
 		hclspec.NewLiteral(`"5m"`),
@@ -61,6 +63,12 @@ type PluginConfig struct {
 	// mount whose source is not under one of them is refused, so a job
 	// cannot read or write arbitrary host paths.
 	AllowedMounts []string `codec:"allowed_mounts"`
+
+	// TaskRuntime is the host path of the static dockmr-task binary. When
+	// set, it is bind-mounted read-only into every container at
+	// TaskRuntimePath, so any image can run a MapReduce task without
+	// containing dockmr code.
+	TaskRuntime string `codec:"task_runtime"`
 
 	// ImagePullTimeout bounds a pull when the task does not set its own.
 	ImagePullTimeout string `codec:"image_pull_timeout"`
@@ -102,6 +110,14 @@ func (c *PluginConfig) validate() error {
 	}
 	if dc.creationGrace, err = parsePositiveDuration("gc.dangling_containers.creation_grace", dc.CreationGrace, defaultCreationGrace); err != nil {
 		return err
+	}
+	if c.TaskRuntime != "" && !filepath.IsAbs(c.TaskRuntime) {
+		return fmt.Errorf("task_runtime: %q is not an absolute path; give the host path of the dockmr-task binary", c.TaskRuntime)
+	}
+	if c.TaskRuntime != "" {
+		if fi, err := os.Stat(c.TaskRuntime); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("task_runtime: %q is not a file on this host; build it with `make task`", c.TaskRuntime)
+		}
 	}
 	for i, p := range c.AllowedMounts {
 		if !filepath.IsAbs(p) {

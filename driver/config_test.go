@@ -90,6 +90,7 @@ func TestPluginConfig_ParsesEveryOptionAndDefaults(t *testing.T) {
 config {
   endpoint           = "unix:///run/docker.sock"
   allowed_mounts     = ["/data", "/scratch/"]
+  task_runtime       = "/bin/busybox"
   image_pull_timeout = "10m"
   gc {
     container = false
@@ -103,6 +104,7 @@ config {
 	must.NoError(t, pc.validate())
 	must.Eq(t, "unix:///run/docker.sock", pc.Endpoint)
 	must.Eq(t, []string{"/data", "/scratch"}, pc.AllowedMounts)
+	must.Eq(t, "/bin/busybox", pc.TaskRuntime)
 	must.Eq(t, 10*time.Minute, pc.imagePullTimeout)
 	must.False(t, pc.GC.Container)
 	must.False(t, pc.GC.DanglingContainers.Enabled)
@@ -126,6 +128,8 @@ func TestPluginConfig_ValidateNamesFieldAndValue(t *testing.T) {
 		want string
 	}{
 		"relative mount prefix": {PluginConfig{AllowedMounts: []string{"data"}}, `allowed_mounts[0]: "data" is not an absolute path`},
+		"relative runtime":      {PluginConfig{TaskRuntime: "bin/dockmr-task"}, `task_runtime: "bin/dockmr-task" is not an absolute path`},
+		"missing runtime":       {PluginConfig{TaskRuntime: "/nonexistent/dockmr-task"}, `task_runtime: "/nonexistent/dockmr-task" is not a file on this host`},
 		"bad timeout":           {PluginConfig{ImagePullTimeout: "soon"}, `image_pull_timeout: "soon" is not a positive duration`},
 		"negative period": {PluginConfig{GC: GCConfig{DanglingContainers: DanglingConfig{Period: "-1m"}}},
 			`gc.dangling_containers.period: "-1m"`},

@@ -14,6 +14,10 @@ var containerLogConfig = container.LogConfig{
 	Config: map[string]string{"max-size": "64m", "max-file": "2"},
 }
 
+// TaskRuntimePath is where the plugin's task_runtime binary appears inside
+// every container.
+const TaskRuntimePath = "/.dockmr/bin/dockmr-task"
+
 // createSpec is everything ContainerCreate needs for one task.
 type createSpec struct {
 	Name   string
@@ -25,7 +29,7 @@ type createSpec struct {
 // container definition: image, command, user, environment, host network,
 // Nomad's task directories and the task's own mounts, resource limits and
 // labels. It is pure so that every mapping is unit-tested.
-func buildCreateSpec(cfg *drivers.TaskConfig, tc *TaskConfig) createSpec {
+func buildCreateSpec(cfg *drivers.TaskConfig, tc *TaskConfig, runtime string) createSpec {
 	cmd := tc.Args
 	if tc.Command != "" {
 		cmd = append([]string{tc.Command}, tc.Args...)
@@ -41,7 +45,7 @@ func buildCreateSpec(cfg *drivers.TaskConfig, tc *TaskConfig) createSpec {
 	}
 	host := &container.HostConfig{
 		NetworkMode: "host",
-		Mounts:      taskMounts(cfg, tc),
+		Mounts:      taskMounts(cfg, tc, runtime),
 		LogConfig:   containerLogConfig,
 		Resources:   taskResources(cfg),
 	}
@@ -51,8 +55,9 @@ func buildCreateSpec(cfg *drivers.TaskConfig, tc *TaskConfig) createSpec {
 // taskMounts mounts Nomad's shared alloc, local and secrets directories at
 // the paths Nomad's environment announces (NOMAD_ALLOC_DIR, …), then the
 // volumes Nomad itself manages, then the task's own bind mounts, which
-// validation has already checked against allowed_mounts.
-func taskMounts(cfg *drivers.TaskConfig, tc *TaskConfig) []mount.Mount {
+// validation has already checked against allowed_mounts, and last the
+// dockmr-task runtime, read-only.
+func taskMounts(cfg *drivers.TaskConfig, tc *TaskConfig, runtime string) []mount.Mount {
 	var mounts []mount.Mount
 	bind := func(src, dst string, ro bool) {
 		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: src, Target: dst, ReadOnly: ro})
@@ -68,6 +73,9 @@ func taskMounts(cfg *drivers.TaskConfig, tc *TaskConfig) []mount.Mount {
 	}
 	for _, m := range tc.Mounts {
 		bind(m.Source, m.Target, m.ReadOnly)
+	}
+	if runtime != "" {
+		bind(runtime, TaskRuntimePath, true)
 	}
 	return mounts
 }

@@ -28,7 +28,7 @@ func TestBuildCreateSpec(t *testing.T) {
 		WorkDir: "/work", Labels: hclutils.MapStrStr{"team": "x"},
 		Mounts: []Mount{{Source: "/data", Target: "/data"}},
 	}
-	spec := buildCreateSpec(cfg, tc)
+	spec := buildCreateSpec(cfg, tc, "/opt/dockmr/dockmr-task")
 
 	must.Eq(t, "reduce_0-a1b2", spec.Name)
 	must.Eq(t, []string{"/dockmr-task", "reduce"}, []string(spec.Config.Cmd))
@@ -50,13 +50,15 @@ func TestBuildCreateSpec(t *testing.T) {
 		{Type: mount.TypeBind, Source: "/var/nomad/alloc/a1b2/reduce/0/secrets", Target: "/secrets"},
 		{Type: mount.TypeBind, Source: "/srv/vol", Target: "/vol", ReadOnly: true},
 		{Type: mount.TypeBind, Source: "/data", Target: "/data"},
+		{Type: mount.TypeBind, Source: "/opt/dockmr/dockmr-task", Target: TaskRuntimePath, ReadOnly: true},
 	}, spec.Host.Mounts)
 }
 
 func TestBuildCreateSpec_ArgsWithoutCommandGoToImageEntrypoint(t *testing.T) {
-	spec := buildCreateSpec(&drivers.TaskConfig{Name: "m", AllocID: "a"}, &TaskConfig{Image: "x", Args: []string{"--help"}})
+	spec := buildCreateSpec(&drivers.TaskConfig{Name: "m", AllocID: "a"}, &TaskConfig{Image: "x", Args: []string{"--help"}}, "")
 	must.Eq(t, []string{"--help"}, []string(spec.Config.Cmd))
 	must.Eq(t, int64(0), spec.Host.Memory)
+	must.SliceEmpty(t, spec.Host.Mounts)
 }
 
 func TestExitResultFromState(t *testing.T) {

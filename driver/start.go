@@ -56,7 +56,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		return nil, nil, err
 	}
 
-	spec := buildCreateSpec(cfg, &tc)
+	spec := buildCreateSpec(cfg, &tc, pc.TaskRuntime)
 	spec.Config.Image = ref
 	c, err := d.createAndStart(ctx, docker, spec)
 	if err != nil {

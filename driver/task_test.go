@@ -251,3 +251,11 @@ func TestDestroyTask_RemovesContainer(t *testing.T) {
 	_, err = td.InspectTask(task.ID)
 	must.ErrorContains(t, err, drivers.ErrTaskNotFound.Error())
 }
+
+func TestStartTask_MountsTaskRuntimeReadOnly(t *testing.T) {
+	td := newTestDriver(t, &PluginConfig{TaskRuntime: "/bin/busybox"})
+	task := newTask(t, TaskConfig{Command: "sh", Args: []string{"-c",
+		"test -x " + TaskRuntimePath + " || exit 2; touch " + TaskRuntimePath + " 2>/dev/null && exit 3; exit 0"}})
+	td.start(t, task)
+	must.Eq(t, 0, td.wait(t, task.ID, time.Minute).ExitCode, must.Sprint("runtime must be present, executable and read-only"))
+}
