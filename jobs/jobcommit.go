@@ -50,15 +50,60 @@ func (p *Plan) makeStaging() error {
 
 // commit commits a job whose tasks have all committed: it adds up their
 // counters, moves the output tasks' part files into the output directory,
-// writes _SUCCESS and removes the staging directory.
+// writes _SUCCESS and removes the staging directory. _SUCCESS is written
+// into the staging directory first, so that only renames touch the output:
+// a full disk fails the job before any part file moves, and a rename that
+// fails takes back the part files moved before it.
 func (p *Plan) commit() (*Result, error) {
+	res, outputs, err := p.collect()
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("commit: encode result: %w", err)
+	}
+	success := filepath.Join(p.StagingDir(), SuccessFile)
+	if err := os.WriteFile(success, append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if p.Job.Settings.Overwrite {
+		if err := p.clearOutput(); err != nil {
+			return nil, err
+		}
+	}
+	moves := [][2]string{}
+	for i, m := range outputs {
+		for _, f := range m.Files {
+			if f == "" || filepath.Base(f) != f {
+				return nil, fmt.Errorf("commit: %s lists output file %q, which is not a plain file name", m.Task, f)
+			}
+			moves = append(moves, [2]string{filepath.Join(p.TaskDir(p.OutputKind(), i), f), filepath.Join(p.Job.Output, f)})
+		}
+	}
+	moves = append(moves, [2]string{success, filepath.Join(p.Job.Output, SuccessFile)})
+	for i, mv := range moves {
+		if err := os.Rename(mv[0], mv[1]); err != nil {
+			for _, done := range moves[:i] {
+				os.Remove(done[1])
+			}
+			return nil, fmt.Errorf("commit: %w", err)
+		}
+	}
+	p.removeStaging()
+	return res, nil
+}
+
+// collect reads the manifests of all tasks, adds up their counters, and
+// returns those of the tasks whose part files are the output.
+func (p *Plan) collect() (*Result, []*Manifest, error) {
 	res := &Result{ID: p.ID, Name: p.Job.Name, Output: p.Job.Output}
 	var outputs []*Manifest
 	for _, kind := range []TaskKind{MapTask, ReduceTask} {
 		for i := range p.Tasks(kind) {
 			m, err := p.ReadManifest(kind, i)
 			if err != nil {
-				return nil, fmt.Errorf("commit: %w", err)
+				return nil, nil, fmt.Errorf("commit: %w", err)
 			}
 			if kind == MapTask {
 				res.Map.Add(m.Counters)
@@ -70,43 +115,12 @@ func (p *Plan) commit() (*Result, error) {
 			}
 		}
 	}
-	if p.Job.Settings.Overwrite {
-		if err := p.clearOutput(); err != nil {
-			return nil, err
-		}
-	}
-	for i, m := range outputs {
-		if err := p.moveParts(p.OutputKind(), i, m.Files); err != nil {
-			return nil, err
-		}
-	}
 	res.Checksum = res.Map.Checksum
 	if p.OutputKind() == ReduceTask {
 		res.Checksum = res.Reduce.Checksum
 	}
 	res.Elapsed = time.Since(p.Created)
-	b, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("commit: encode result: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(p.Job.Output, SuccessFile), append(b, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	p.removeStaging()
-	return res, nil
-}
-
-// moveParts moves a committed task's part files into the output directory.
-func (p *Plan) moveParts(kind TaskKind, index int, files []string) error {
-	for _, f := range files {
-		if f == "" || filepath.Base(f) != f {
-			return fmt.Errorf("commit: %s lists output file %q, which is not a plain file name", TaskName(kind, index), f)
-		}
-		if err := os.Rename(filepath.Join(p.TaskDir(kind, index), f), filepath.Join(p.Job.Output, f)); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-	}
-	return nil
+	return res, outputs, nil
 }
 
 // clearOutput removes the previous contents of an output directory that

@@ -46,3 +46,28 @@ func TestTeraGenJobWritesTestVectors(t *testing.T) {
 		})
 	}
 }
+
+func TestTeraGenOutputIsTheSameWhateverTheMaps(t *testing.T) {
+	var first []byte
+	for _, maps := range []int{1, 3, 8} {
+		out := filepath.Join(t.TempDir(), "out")
+		res, err := runJob(t, jobs.Job{
+			Name:   "teragen",
+			Input:  jobs.Input{Rows: 12345},
+			Output: out,
+			Map:    jobs.Phase{Func: jobs.TeraGen, Tasks: maps, Format: "binary"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := readParts(t, out)
+		if len(got) != 12345*tera.RecordSize || res.Map.RecordsOut != 12345 {
+			t.Fatalf("maps %d: wrote %d bytes, %d records", maps, len(got), res.Map.RecordsOut)
+		}
+		if first == nil {
+			first = got
+		} else if !slices.Equal(got, first) {
+			t.Errorf("maps %d: output differs from that of 1 map", maps)
+		}
+	}
+}

@@ -103,10 +103,7 @@ func (w *partWriter) Write(p []byte) (int, error) {
 	} else {
 		n, err = w.w.Write(p)
 	}
-	if err != nil {
-		return n, fmt.Errorf("write %s: %w", w.name, err)
-	}
-	return n, nil
+	return n, err // a *fs.PathError, which names the file
 }
 
 // emit writes one record.
@@ -122,7 +119,7 @@ func (w *partWriter) Close() error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", w.name, err)
+		return err // a *fs.PathError, which names the file
 	}
 	return w.finish()
 }
