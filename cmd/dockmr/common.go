@@ -38,6 +38,24 @@ func runFlags() []cli.Flag {
 	}
 }
 
+// checkRunFlags checks the values of the run flags.
+func checkRunFlags(c *cli.Context) error {
+	for _, f := range []struct {
+		name     string
+		min, max int
+	}{
+		{"parallel", 1, 1 << 16},
+		{"sort-mb", 1, 4095},
+		{"merge-factor", 2, 1 << 16},
+		{"max-attempts", 1, 1000},
+	} {
+		if v := c.Int(f.name); v < f.min || v > f.max {
+			return usageErrorf("%s: --%s %d is out of range; want %d to %d", commandName(c), f.name, v, f.min, f.max)
+		}
+	}
+	return nil
+}
+
 // settings returns the job settings that the flags set.
 func settings(c *cli.Context) jobs.Settings {
 	return jobs.Settings{
@@ -62,9 +80,6 @@ func newRunner(c *cli.Context) (jobs.Runner, error) {
 }
 
 func newLocalRunner(c *cli.Context) (jobs.Runner, error) {
-	if c.Int("parallel") < 1 {
-		return nil, usageErrorf("--parallel %d: want at least 1 task at a time", c.Int("parallel"))
-	}
 	command := []string{c.String("task-bin")}
 	if command[0] == "" {
 		self, err := os.Executable()
@@ -93,9 +108,13 @@ func runPlan(c *cli.Context, plan *jobs.Plan) (*jobs.Result, error) {
 	return res, err
 }
 
-// positional returns the command's arguments, which must be exactly as
-// many as names. Flags go before arguments; one after them is explained.
+// positional checks the run flags and returns the command's arguments,
+// which must be exactly as many as names. Flags go before arguments; one
+// after them is explained.
 func positional(c *cli.Context, names ...string) ([]string, error) {
+	if err := checkRunFlags(c); err != nil {
+		return nil, err
+	}
 	args := c.Args().Slice()
 	for _, a := range args {
 		if strings.HasPrefix(a, "-") && len(a) > 1 {

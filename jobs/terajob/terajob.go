@@ -72,6 +72,9 @@ func (g Gen) Job() jobs.Job {
 	}
 }
 
+// Plan plans the TeraGen job.
+func (g Gen) Plan() (*jobs.Plan, error) { return jobs.NewPlan(g.Job()) }
+
 // Sort describes a TeraSort job.
 type Sort struct {
 	Input    []string
@@ -126,3 +129,6 @@ func (v Validate) Job() jobs.Job {
 		Settings: v.Settings,
 	}
 }
+
+// Plan plans the TeraValidate job.
+func (v Validate) Plan() (*jobs.Plan, error) { return jobs.NewPlan(v.Job()) }
