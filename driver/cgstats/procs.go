@@ -3,6 +3,8 @@ package cgstats
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/nomad/client/lib/cpustats"
@@ -95,3 +97,74 @@ var (
 	procMemMeasured = []string{fieldRSS}
 	procCPUMeasured = []string{fieldSystemMode, fieldUserMode, fieldPercent}
 )
+
+// procTable keeps /proc/<pid>/stat of a container's processes open between
+// samples, with each process's previous reading.
+type procTable struct {
+	root  string
+	byPID map[int]*procState
+	gen   uint64 // number of samples taken
+}
+
+// procState is what a procTable keeps of one process.
+type procState struct {
+	key  string // the pid as the key of TaskResourceUsage.Pids
+	stat *kfile
+	last ProcStat
+	gen  uint64 // the sample that read it last
+}
+
+func newProcTable(root string) *procTable {
+	return &procTable{root: root, byPID: make(map[int]*procState)}
+}
+
+// sample reads /proc/<pid>/stat of each pid and returns their usage by pid,
+// closing the files of processes that left. A process that exits between
+// listing and reading is left out, and so is one whose stat cannot be
+// parsed: the aggregate figures do not depend on it, so it does not fail the
+// sample. A pid whose start time changed is a new process and starts without
+// CPU rates.
+func (t *procTable) sample(a *arena, pids []int, wall time.Duration, pageSize uint64, compute cpustats.Compute) map[string]*drivers.ResourceUsage {
+	t.gen++
+	usage := make(map[string]*drivers.ResourceUsage, len(pids))
+	for _, pid := range pids {
+		p := t.byPID[pid]
+		if p == nil {
+			stat, err := openKFile(filepath.Join(t.root, "proc", strconv.Itoa(pid), "stat"))
+			if err != nil {
+				continue
+			}
+			p = &procState{key: strconv.Itoa(pid), stat: stat}
+			t.byPID[pid] = p
+		}
+		data, err := a.read(p.stat)
+		if err != nil {
+			continue
+		}
+		cur, err := ParseProcStat(data)
+		if err != nil {
+			continue
+		}
+		var prev *ProcStat
+		if p.gen != 0 && p.gen == t.gen-1 && p.last.Start == cur.Start {
+			prev = &p.last
+		}
+		usage[p.key] = procRates(prev, cur, wall, pageSize, compute)
+		p.last, p.gen = cur, t.gen
+	}
+	for pid, p := range t.byPID {
+		if p.gen != t.gen {
+			p.stat.close()
+			delete(t.byPID, pid)
+		}
+	}
+	return usage
+}
+
+// close closes the files of all processes; it may be called more than once.
+func (t *procTable) close() {
+	for pid, p := range t.byPID {
+		p.stat.close()
+		delete(t.byPID, pid)
+	}
+}

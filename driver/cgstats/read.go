@@ -11,7 +11,7 @@ import (
 // file or /proc/<pid>/stat), kept open between samples. Opening such a file
 // costs more than reading it, and a positioned read at offset 0 makes the
 // kernel produce fresh content, so each sample is one pread per file. The
-// exception is v1's cgroup.procs, see openFiles.
+// exception is v1's cgroup.procs, see cgroupFiles.
 //
 // Once the cgroup is removed or the process has exited, reads fail (ENODEV,
 // ESRCH): an open /proc/<pid>/stat stays bound to its process and never

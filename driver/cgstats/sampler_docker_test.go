@@ -27,9 +27,12 @@ import (
 var hostCompute = cpustats.Compute{TotalCompute: 2500 * 2, NumCores: 2}
 
 // dockerClient connects to the local daemon and fails the test, rather than
-// skipping it, when the daemon does not answer.
+// skipping it, when the daemon does not answer. Only -short skips.
 func dockerClient(t testing.TB) *client.Client {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a Docker daemon; not run with -short")
+	}
 	cli, err := testimage.NewClient()
 	must.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -103,7 +103,7 @@ func TestSampler_ProcessesComeAndGo(t *testing.T) {
 	must.NoError(t, err)
 	must.MapLen(t, 1, u.Pids)
 	must.MapContainsKey(t, u.Pids, "5151")
-	must.Eq(t, []int{5151}, keys(s.files.byPID))
+	must.Eq(t, []int{5151}, keys(s.procs.byPID))
 
 	// The worker's pid is reused by a new process (another start time): it
 	// starts without CPU rates instead of a delta against the old process.
@@ -239,7 +239,7 @@ func TestSampler_BadFiles(t *testing.T) {
 
 	writeFile(t, filepath.Join(dir, "cgroup.procs"), "4242\nabc\n")
 	_, err = s.Sample(t0.Add(2 * time.Second))
-	must.ErrorContains(t, err, filepath.Join(dir, "cgroup.procs")+`: line "abc" is not a process id`)
+	must.ErrorContains(t, err, "cgroup v2 "+dir+`: cgroup.procs: line "abc" is not a process id`)
 	_, err = s.Pids()
 	must.ErrorContains(t, err, `line "abc" is not a process id`)
 
