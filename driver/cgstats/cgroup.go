@@ -154,6 +154,11 @@ func mountedDir(cgPath string, mounts []mount, hierarchy func(mount) bool) (stri
 	if strings.HasSuffix(cgPath, " (deleted)") {
 		return "", fmt.Errorf("cgroup %q was removed: %w", cgPath, ErrGone)
 	}
+	// The kernel shows a cgroup outside the reader's cgroup namespace
+	// relative to it, as "/../..."; no mount here leads there.
+	if slices.Contains(strings.Split(cgPath, "/"), "..") {
+		return "", fmt.Errorf("cgroup %q lies outside this process's cgroup namespace; run the plugin in the host's cgroup namespace", cgPath)
+	}
 	var outside []string
 	for _, m := range mounts {
 		if !hierarchy(m) {

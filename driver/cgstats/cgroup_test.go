@@ -144,6 +144,12 @@ func TestResolve(t *testing.T) {
 			wantErr: `cgroup "/docker/a (deleted)" was removed`,
 		},
 		{
+			name:    "v2 cgroup outside the cgroup namespace",
+			groups:  []procCgroup{{nil, "/../../docker/a"}},
+			mounts:  []mount{cg2},
+			wantErr: `cgroup "/../../docker/a" lies outside this process's cgroup namespace`,
+		},
+		{
 			name:    "v1 lines but only a v2 mount",
 			groups:  []procCgroup{{[]string{"memory"}, "/docker/a"}},
 			mounts:  []mount{cg2},
