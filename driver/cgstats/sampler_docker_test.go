@@ -44,14 +44,20 @@ func dockerClient(t testing.TB) *client.Client {
 	return cli
 }
 
-// busyContainer starts a container whose init process holds about 16 MB in a
-// shell variable, starts a sleeping child and then burns CPU. It returns the
-// container id and the host pid of its init process.
-func busyContainer(t testing.TB, cli *client.Client) (string, int) {
+// busyScript holds about 16 MB in a shell variable, starts a sleeping child
+// and then burns CPU.
+const busyScript = `x=$(head -c 16000000 /dev/zero | tr '\000' a); sleep 600 & while :; do :; done`
+
+// idleScript leaves an init process and a child asleep, for benchmarks whose
+// own CPU a busy container would share.
+const idleScript = `sleep 600 & wait`
+
+// startContainer runs script with sh in a test image container and returns
+// the container id and the host pid of its init process.
+func startContainer(t testing.TB, cli *client.Client, script string) (string, int) {
 	t.Helper()
 	ctx := context.Background()
 	ref := testimage.EnsureT(t)
-	script := `x=$(head -c 16000000 /dev/zero | tr '\000' a); sleep 600 & while :; do :; done`
 	created, err := cli.ContainerCreate(ctx,
 		&container.Config{Image: ref, Cmd: []string{"sh", "-c", script}, Labels: map[string]string{"com.dockmr.test": "cgstats"}},
 		&container.HostConfig{NetworkMode: "host"}, nil, nil, "")
@@ -106,7 +112,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestSampler_RealContainer(t *testing.T) {
 	cli := dockerClient(t)
-	id, initPID := busyContainer(t, cli)
+	id, initPID := startContainer(t, cli, busyScript)
 	execPID := execSleep(t, cli, id)
 
 	// The shell's first children run the command substitution; the sleep
@@ -189,7 +195,7 @@ func TestSampler_RealContainer(t *testing.T) {
 
 func BenchmarkSample_RealContainer(b *testing.B) {
 	cli := dockerClient(b)
-	_, initPID := busyContainer(b, cli)
+	_, initPID := startContainer(b, cli, idleScript)
 	s, err := cgstats.NewSampler("/", initPID, cpustats.Compute{TotalCompute: 5000, NumCores: runtime.NumCPU()})
 	must.NoError(b, err)
 	defer s.Close()
@@ -207,7 +213,7 @@ func BenchmarkSample_RealContainer(b *testing.B) {
 // BenchmarkSample_RealContainer's.
 func BenchmarkDockerStatsOneShot(b *testing.B) {
 	cli := dockerClient(b)
-	id, _ := busyContainer(b, cli)
+	id, _ := startContainer(b, cli, idleScript)
 	ctx := context.Background()
 	var prev *container.StatsResponse
 	b.ReportAllocs()
