@@ -99,7 +99,7 @@ var (
 )
 
 // procTable keeps /proc/<pid>/stat of a container's processes open between
-// samples, with each process's previous reading.
+// samples, with each process's baseline reading for CPU rates.
 type procTable struct {
 	root  string
 	byPID map[int]*procState
@@ -108,23 +108,24 @@ type procTable struct {
 
 // procState is what a procTable keeps of one process.
 type procState struct {
-	key  string // the pid as the key of TaskResourceUsage.Pids
-	stat *kfile
-	last ProcStat
-	gen  uint64 // the sample that read it last
+	key    string // the pid as the key of TaskResourceUsage.Pids
+	stat   *kfile
+	base   ProcStat // the reading CPU rates are measured from
+	baseAt time.Time
+	gen    uint64 // the sample that read it last
 }
 
 func newProcTable(root string) *procTable {
 	return &procTable{root: root, byPID: make(map[int]*procState)}
 }
 
-// sample reads /proc/<pid>/stat of each pid and returns their usage by pid,
-// closing the files of processes that left. A process that exits between
-// listing and reading is left out, and so is one whose stat cannot be
-// parsed: the aggregate figures do not depend on it, so it does not fail the
-// sample. A pid whose start time changed is a new process and starts without
-// CPU rates.
-func (t *procTable) sample(a *arena, pids []int, wall time.Duration, pageSize uint64, compute cpustats.Compute) map[string]*drivers.ResourceUsage {
+// sample reads /proc/<pid>/stat of each pid at now and returns their usage
+// by pid, closing the files of processes that left. A process that exits
+// between listing and reading is left out, and so is one whose stat cannot
+// be parsed: the aggregate figures do not depend on it, so it does not fail
+// the sample. A process seen for the first time, or a pid whose start time
+// changed (a new process), starts its baseline without CPU rates.
+func (t *procTable) sample(a *arena, pids []int, now time.Time, pageSize uint64, compute cpustats.Compute) map[string]*drivers.ResourceUsage {
 	t.gen++
 	usage := make(map[string]*drivers.ResourceUsage, len(pids))
 	for _, pid := range pids {
@@ -145,12 +146,19 @@ func (t *procTable) sample(a *arena, pids []int, wall time.Duration, pageSize ui
 		if err != nil {
 			continue
 		}
-		var prev *ProcStat
-		if p.gen != 0 && p.gen == t.gen-1 && p.last.Start == cur.Start {
-			prev = &p.last
+		p.gen = t.gen
+		if p.baseAt.IsZero() || p.base.Start != cur.Start {
+			p.base, p.baseAt = cur, now
+			usage[p.key] = procRates(nil, cur, 0, pageSize, compute)
+			continue
 		}
-		usage[p.key] = procRates(prev, cur, wall, pageSize, compute)
-		p.last, p.gen = cur, t.gen
+		wall, ok := rateInterval(p.baseAt, now)
+		if !ok {
+			usage[p.key] = procRates(nil, cur, 0, pageSize, compute)
+			continue
+		}
+		usage[p.key] = procRates(&p.base, cur, wall, pageSize, compute)
+		p.base, p.baseAt = cur, now
 	}
 	for pid, p := range t.byPID {
 		if p.gen != t.gen {

@@ -31,9 +31,9 @@ type Sampler struct {
 	cgroup *cgroupFiles
 	procs  *procTable
 	arena  arena
-	pids   []int // cgroup.procs of the latest read
-	prev   Counters
-	prevAt time.Time
+	pids   []int    // cgroup.procs of the latest read
+	base   Counters // the reading CPU rates are measured from
+	baseAt time.Time
 }
 
 // NewSampler locates the cgroup of the process initPID (a container's init
@@ -90,9 +90,11 @@ func (s *Sampler) Dirs() Dirs { return s.cgroup.dirs }
 // Sample reads the container's cgroup and each of its processes and returns
 // their usage at now: the aggregate from the cgroup (see Rates) and, in
 // Pids, every process with its CPU percentages and RSS from /proc/<pid>/stat.
-// A process appearing for the first time has its RSS but no CPU measured. An
-// error wraps ErrGone once the cgroup has been removed; a failed sample does
-// not move the baseline.
+// A process appearing for the first time has its RSS but no CPU measured.
+// Rates need at least 100 ms since the previous sample; a sample that comes
+// sooner reports none and leaves the baseline for the next. An error wraps
+// ErrGone once the cgroup has been removed; a failed sample does not move
+// the baseline either.
 func (s *Sampler) Sample(now time.Time) (*drivers.TaskResourceUsage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,17 +111,21 @@ func (s *Sampler) Sample(now time.Time) (*drivers.TaskResourceUsage, error) {
 		return nil, err
 	}
 
-	var wall time.Duration
-	var prev *Counters
-	if !s.prevAt.IsZero() {
-		wall, prev = now.Sub(s.prevAt), &s.prev
-	}
 	usage := &drivers.TaskResourceUsage{
-		ResourceUsage: Rates(prev, cur, wall, s.compute),
-		Timestamp:     now.UnixNano(),
-		Pids:          s.procs.sample(&s.arena, s.pids, wall, s.pageSize, s.compute),
+		Timestamp: now.UnixNano(),
+		Pids:      s.procs.sample(&s.arena, s.pids, now, s.pageSize, s.compute),
 	}
-	s.prev, s.prevAt = cur, now
+	wall, ok := rateInterval(s.baseAt, now)
+	switch {
+	case ok:
+		usage.ResourceUsage = Rates(&s.base, cur, wall, s.compute)
+		s.base, s.baseAt = cur, now
+	case s.baseAt.IsZero():
+		usage.ResourceUsage = Rates(nil, cur, 0, s.compute)
+		s.base, s.baseAt = cur, now
+	default:
+		usage.ResourceUsage = Rates(nil, cur, 0, s.compute)
+	}
 	return usage, nil
 }
 

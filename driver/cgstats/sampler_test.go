@@ -282,3 +282,29 @@ func BenchmarkSample_Fixture(b *testing.B) {
 		}
 	}
 }
+
+// A sample sooner than minRateInterval after the baseline reports no CPU
+// rates and keeps the baseline, so the next one measures from it.
+func TestSampler_ShortIntervalKeepsBaseline(t *testing.T) {
+	root := copyTree(t, v2SystemdRoot)
+	dir := filepath.Join(root, "sys/fs/cgroup/system.slice", "docker-"+v2ContainerID+".scope")
+	s := newTestSampler(t, root, v2SystemdPID, node)
+
+	// 1 ms of CPU 1 ms later would read as 100 %; it is not reported.
+	writeFile(t, filepath.Join(dir, "cpu.stat"), "usage_usec 8371215\nuser_usec 8232911\nsystem_usec 138304\n")
+	setStat(t, filepath.Join(root, "proc/4242/stat"), "2001", "50")
+	u, err := s.Sample(t0.Add(time.Millisecond))
+	must.NoError(t, err)
+	must.SliceNotContains(t, u.ResourceUsage.CpuStats.Measured, "Percent")
+	must.SliceEmpty(t, u.Pids["4242"].CpuStats.Measured)
+	must.Positive(t, u.Pids["4242"].MemoryStats.RSS)
+	must.Eq(t, 3514368, u.ResourceUsage.MemoryStats.Usage)
+
+	// Two seconds after the baseline the container used 0.5 s more.
+	writeFile(t, filepath.Join(dir, "cpu.stat"), "usage_usec 8870215\nuser_usec 8731911\nsystem_usec 138304\n")
+	setStat(t, filepath.Join(root, "proc/4242/stat"), "2050", "50")
+	u, err = s.Sample(t0.Add(2 * time.Second))
+	must.NoError(t, err)
+	must.InDelta(t, 25, u.ResourceUsage.CpuStats.Percent, 1e-9)
+	must.InDelta(t, 25, u.Pids["4242"].CpuStats.Percent, 1e-9)
+}

@@ -73,6 +73,23 @@ func Rates(prev *Counters, cur Counters, wall time.Duration, compute cpustats.Co
 	return &drivers.ResourceUsage{MemoryStats: &mem, CpuStats: &cpu}
 }
 
+// minRateInterval is the shortest interval CPU rates are computed over.
+// The kernel brings a running task's CPU time up to date only at scheduler
+// events, a tick (1-10 ms) apart, and /proc/<pid>/stat counts whole 10 ms
+// ticks, so rates over shorter intervals are mostly noise; a reading that
+// comes sooner leaves the baseline where it is and reports no rates.
+const minRateInterval = 100 * time.Millisecond
+
+// rateInterval returns the time from a baseline taken at baseAt to now and
+// whether it is long enough for CPU rates.
+func rateInterval(baseAt, now time.Time) (time.Duration, bool) {
+	if baseAt.IsZero() {
+		return 0, false
+	}
+	wall := now.Sub(baseAt)
+	return wall, wall >= minRateInterval
+}
+
 // percent is the share of one core that used CPU time from prev to cur over
 // wall, the computation of Nomad's cpustats.Tracker with the wall time passed
 // in rather than read from a clock. ok is false when there is no meaningful
