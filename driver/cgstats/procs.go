@@ -72,8 +72,8 @@ func ParseProcStat(data []byte) (ProcStat, error) {
 }
 
 // procRates is the per-process counterpart of Rates: CPU percentages of one
-// core from two reads of the same process wall apart, and its RSS. prev is
-// nil for a process seen for the first time, whose CPU is then unmeasured.
+// core from two reads of the same process wall apart, and its RSS. With prev
+// nil (no baseline yet, or too short an interval) CPU is unmeasured.
 func procRates(prev *ProcStat, cur ProcStat, wall time.Duration, pageSize uint64, compute cpustats.Compute) *drivers.ResourceUsage {
 	mem := &drivers.MemoryStats{RSS: cur.RSSPages * pageSize, Measured: procMemMeasured}
 	cpu := &drivers.CpuStats{}
