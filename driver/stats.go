@@ -45,7 +45,8 @@ func (s *statsCollector) stream(ctx context.Context, interval time.Duration, don
 	ch := make(chan *drivers.TaskResourceUsage)
 	go func() {
 		defer close(ch)
-		sample := s.sampler()
+		sample, closeSampler := s.sampler()
+		defer closeSampler()
 		ticker := time.NewTicker(interval)
 		defer ticker.Stop()
 		for {
@@ -75,8 +76,9 @@ func (s *statsCollector) stream(ctx context.Context, interval time.Duration, don
 }
 
 // sampler picks the cgroup reader, or the API fallback when the cgroup of
-// the container's init process cannot be read from here.
-func (s *statsCollector) sampler() sampleFunc {
+// the container's init process cannot be read from here. The returned
+// function releases the files the cgroup reader keeps open.
+func (s *statsCollector) sampler() (sampleFunc, func()) {
 	cg, err := cgstats.NewSampler(hostRoot, s.pid, s.compute)
 	if err == nil {
 		return func(now time.Time) (*drivers.TaskResourceUsage, error) {
@@ -85,13 +87,13 @@ func (s *statsCollector) sampler() sampleFunc {
 				return nil, fmt.Errorf("sample cgroup of container %.12s: %w", s.containerID, err)
 			}
 			return u, nil
-		}
+		}, func() { _ = cg.Close() }
 	}
 	if errors.Is(err, cgstats.ErrGone) {
-		return func(time.Time) (*drivers.TaskResourceUsage, error) { return nil, err }
+		return func(time.Time) (*drivers.TaskResourceUsage, error) { return nil, err }, func() {}
 	}
 	s.logger.Info("container cgroup not readable; using Docker stats calls", "error", err)
-	return s.apiSampler()
+	return s.apiSampler(), func() {}
 }
 
 // apiSampler takes one-shot stats from the daemon, keeping the previous
