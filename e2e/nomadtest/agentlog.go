@@ -1,0 +1,48 @@
+package nomadtest
+
+import (
+	"bytes"
+	"io"
+	"os"
+)
+
+// LogSize is the current length of the Nomad log, to pass to LogSince later.
+func (c *Cluster) LogSize() int64 {
+	fi, err := os.Stat(c.logPath)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// LogSince returns what the agents and plugins logged after offset.
+func (c *Cluster) LogSince(offset int64) string {
+	f, err := os.Open(c.logPath)
+	if err != nil {
+		return "(Nomad log unreadable: " + err.Error() + ")"
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return "(Nomad log unreadable: " + err.Error() + ")"
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return "(Nomad log unreadable: " + err.Error() + ")"
+	}
+	return string(b)
+}
+
+// LogTail returns the last n lines of the Nomad log.
+func (c *Cluster) LogTail(n int) string {
+	b := []byte(c.LogSince(0))
+	b = bytes.TrimRight(b, "\n")
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' {
+			n--
+			if n == 0 {
+				return string(b[i+1:])
+			}
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,108 @@
+package nomadtest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Process is one entry of the host's process table.
+type Process struct {
+	PID  int
+	PPID int
+	// Exe is the resolved executable path; a binary replaced on disk since
+	// the process started keeps its old path with a " (deleted)" suffix.
+	Exe string
+	// Args is the command line.
+	Args []string
+	// RSS is the resident set size in bytes.
+	RSS uint64
+}
+
+// Name is the base name of the executable, without a " (deleted)" suffix.
+func (p Process) Name() string {
+	return filepath.Base(strings.TrimSuffix(p.Exe, " (deleted)"))
+}
+
+// processesWithEnv lists the live processes whose environment holds the
+// exact entry env ("KEY=value"). Processes that exit while being read are
+// left out.
+func processesWithEnv(env string) ([]Process, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	var out []Process
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil || !hasEnvEntry(environ, env) {
+			continue
+		}
+		p, err := readProcess(pid)
+		if err != nil {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// hasEnvEntry reports whether a NUL-separated environment block holds entry.
+func hasEnvEntry(environ []byte, entry string) bool {
+	for _, kv := range bytes.Split(environ, []byte{0}) {
+		if string(kv) == entry {
+			return true
+		}
+	}
+	return false
+}
+
+func readProcess(pid int) (Process, error) {
+	p := Process{PID: pid}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return p, err
+	}
+	if p.PPID, p.RSS, err = parseStat(stat); err != nil {
+		return p, fmt.Errorf("process %d: %w", pid, err)
+	}
+	if p.Exe, err = os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
+		return p, err
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return p, err
+	}
+	p.Args = strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	return p, nil
+}
+
+// parseStat extracts the parent PID and the RSS in bytes from the content of
+// /proc/<pid>/stat. The command name (field 2) may itself hold spaces and
+// parentheses, so fields are counted from the last ')'.
+func parseStat(stat []byte) (ppid int, rss uint64, err error) {
+	end := bytes.LastIndexByte(stat, ')')
+	if end < 0 {
+		return 0, 0, fmt.Errorf("malformed stat line %q", stat)
+	}
+	// After the command: state(3) ppid(4) ... rss(24), so index 0 is field 3.
+	fields := strings.Fields(string(stat[end+1:]))
+	if len(fields) < 22 {
+		return 0, 0, fmt.Errorf("stat line has %d fields after the command, want at least 22", len(fields))
+	}
+	if ppid, err = strconv.Atoi(fields[1]); err != nil {
+		return 0, 0, fmt.Errorf("parent pid %q: %w", fields[1], err)
+	}
+	pages, err := strconv.ParseUint(fields[21], 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("rss %q: %w", fields[21], err)
+	}
+	return ppid, pages * uint64(os.Getpagesize()), nil
+}
