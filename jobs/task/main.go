@@ -98,7 +98,7 @@ func Main(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	c := m.Counters
-	fmt.Fprintf(stderr, "dockmr-task: %s attempt %s committed: %d records in, %d records (%d bytes) out, %d spills\n",
-		m.Task, m.Attempt, c.RecordsIn, c.RecordsOut, c.BytesOut, c.Spills)
+	fmt.Fprintf(stderr, "dockmr-task: %s attempt %s committed in %.2fs: %d records in, %d records (%d bytes) out, %d spills\n",
+		m.Task, m.Attempt, m.Finished.Sub(m.Started).Seconds(), c.RecordsIn, c.RecordsOut, c.BytesOut, c.Spills)
 	return 0
 }

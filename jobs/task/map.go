@@ -24,6 +24,9 @@ func (a *attempt) runMap(ctx context.Context) error {
 		return a.teraGen(split)
 	}
 	a.manifest.Counters.BytesIn = uint64(split.Length)
+	if a.plan.Reduces() > 0 && fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() {
+		return a.sortTeraSplit(split)
+	}
 	in, closeIn, err := openSplit(split)
 	if err != nil {
 		return err
@@ -31,9 +34,6 @@ func (a *attempt) runMap(ctx context.Context) error {
 	defer closeIn()
 	if a.plan.Reduces() == 0 {
 		return a.mapToPart(ctx, in, split)
-	}
-	if fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() {
-		return a.sortTeraSplit(in, split.Length)
 	}
 	c := a.newCollector(a.mapOutputFraming(), a.partitioner(), a.plan.Reduces())
 	switch fn {

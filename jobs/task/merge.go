@@ -92,7 +92,7 @@ func (m *merger) less(a, b int) bool {
 func (m *merger) close() error {
 	var errs []error
 	for _, r := range m.runs {
-		errs = append(errs, r.close())
+		r.close()
 		if r.temp {
 			errs = append(errs, os.Remove(r.path))
 		}

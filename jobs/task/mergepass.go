@@ -8,15 +8,11 @@ import (
 	"os"
 )
 
-// minRunBuf is the smallest read buffer a merge gives a run.
-const minRunBuf = 64 << 10
-
 // openMerge returns a merger over runs. While there are more runs than the
 // job's merge factor, it first merges consecutive groups of them into
 // intermediate runs in the attempt directory, so that a merge never reads
 // more than merge-factor runs at once; closing a merger removes the
-// intermediate runs it read. The read buffers of a merge share the memory
-// bound.
+// intermediate runs it read.
 func (a *attempt) openMerge(runs []run, f framing) (*merger, error) {
 	factor := a.plan.Job.Settings.MergeFactor
 	for len(runs) > factor {
@@ -35,10 +31,9 @@ func (a *attempt) openMerge(runs []run, f framing) (*merger, error) {
 		}
 		runs = next
 	}
-	bufSize := max(minRunBuf, min(ioBufSize, a.sortBytes()/max(len(runs), 1)))
 	readers := make([]*runReader, 0, len(runs))
 	for _, r := range runs {
-		rr, err := openRun(r, f, bufSize)
+		rr, err := openRun(r, f)
 		if err != nil {
 			for _, rr := range readers {
 				rr.close()

@@ -29,6 +29,12 @@ type recordSum struct {
 // add takes the next chunk of the stream.
 func (s *recordSum) add(p []byte) {
 	s.bytes += uint64(len(p))
+	if size := s.framing.size; size > 0 && s.partial == 0 {
+		for ; len(p) >= size; p = p[size:] { // the common case: whole records
+			s.crc = crc32.ChecksumIEEE(p[:size])
+			s.endRecord()
+		}
+	}
 	for len(p) > 0 {
 		n, end := len(p), false
 		if s.framing.size > 0 {

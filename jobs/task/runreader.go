@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 )
 
 // run is a sorted run of records: a byte range of a file.
@@ -23,7 +22,7 @@ type runReader struct {
 	name    string // for errors
 	framing framing
 	r       io.Reader
-	closer  io.Closer
+	unmap   func() // for a mapped run
 	buf     []byte
 	start   int // first unread byte in buf
 	end     int // end of valid data in buf
@@ -44,15 +43,23 @@ func newRecordReader(name string, r io.Reader, f framing, bufSize int) *runReade
 	return &runReader{name: name, framing: f, r: r, buf: make([]byte, bufSize)}
 }
 
-// openRun opens a run for reading.
-func openRun(r run, f framing, bufSize int) (*runReader, error) {
-	file, err := os.Open(r.path)
+// openRun opens a run for reading through a read-only mapping, so that
+// records are read where they lie in the page cache.
+func openRun(r run, f framing) (*runReader, error) {
+	data, unmap, err := mapRange(r.path, r.offset, r.length)
 	if err != nil {
 		return nil, fmt.Errorf("open sorted run: %w", err)
 	}
-	rr := newRecordReader(fmt.Sprintf("sorted run %s at byte %d", r.path, r.offset), io.NewSectionReader(file, r.offset, r.length), f, bufSize)
-	rr.closer, rr.temp, rr.path = file, r.temp, r.path
-	return rr, nil
+	return &runReader{
+		name:    fmt.Sprintf("sorted run %s at byte %d", r.path, r.offset),
+		framing: f,
+		buf:     data,
+		end:     len(data),
+		eof:     true,
+		unmap:   unmap,
+		temp:    r.temp,
+		path:    r.path,
+	}, nil
 }
 
 // advance moves to the next record, leaving rec nil at the end of the run.
@@ -98,9 +105,8 @@ func (r *runReader) fill() error {
 	return nil
 }
 
-func (r *runReader) close() error {
-	if r.closer == nil {
-		return nil
+func (r *runReader) close() {
+	if r.unmap != nil {
+		r.unmap()
 	}
-	return r.closer.Close()
 }

@@ -85,23 +85,23 @@ func TestTeraSortInMemory(t *testing.T) {
 	}
 }
 
-// A reduce partition of 4 MB goes through maps and a reduce bound to 1 MiB
+// A reduce partition of 8 MB goes through maps and a reduce bound to 1 MiB
 // each: every map spills more than once and merges its spills, and the
 // reduce merges its runs in several passes.
 func TestTeraSortThroughSpillsAndMerges(t *testing.T) {
-	in, sum := teraInput(t, tera.Binary, 40000, 8000)
+	in, sum := teraInput(t, tera.Binary, 80000, 16000)
 	out := filepath.Join(t.TempDir(), "out")
 	job := teraSortJob(t, in, out, 5, 1, jobs.Settings{SortMB: 1, MergeFactor: 3})
 	res, _, err := runJob(t, &inProcess{t: t}, job)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTeraSorted(t, out, sum, 40000)
+	checkTeraSorted(t, out, sum, 80000)
 	if !bytes.Equal(readParts(t, out), sortedInput(t, in)) {
 		t.Error("output is not the input sorted")
 	}
 	if res.Map.Spills < 10 {
-		t.Errorf("map spills = %d; 5 maps of 800 KB with 1 MiB of sort memory should spill twice each", res.Map.Spills)
+		t.Errorf("map spills = %d; 5 maps of 1.6 MB with 1 MiB of sort memory should spill twice each", res.Map.Spills)
 	}
 	if res.Reduce.Spills == 0 {
 		t.Error("the reduce merged 5 runs with a merge factor of 3 in one pass")

@@ -2,7 +2,6 @@ package task
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"sort"
 
@@ -10,34 +9,40 @@ import (
 	"github.com/dockmr/dockmr/jobs"
 )
 
-// sortOverhead is what tera.SortRecords needs per record besides the record.
-const sortOverhead = 32
+// sortOverhead bounds what tera.SortRecordsTo needs per record besides
+// the sorted copy.
+const sortOverhead = 4
 
 // sortTeraSplit is the identity map of tera records under an ordered
-// partitioner (TeraSort's map): it reads the split in chunks as large as
-// the memory bound allows, radix-sorts each chunk in place, and spills it
-// whole, the partitions being consecutive ranges of sorted records.
-func (a *attempt) sortTeraSplit(in io.Reader, length int64) error {
+// partitioner (TeraSort's map). It reads the split through a read-only
+// mapping, radix-sorts it into a buffer in chunks as large as the memory
+// bound allows, and spills each chunk whole, the partitions being
+// consecutive ranges of sorted records.
+func (a *attempt) sortTeraSplit(split jobs.Split) error {
+	data, unmap, err := mapRange(split.Path, split.Offset, split.Length)
+	if err != nil {
+		return fmt.Errorf("read input: %w", err)
+	}
+	defer unmap()
 	chunkRecords := max(1, a.sortBytes()/(tera.RecordSize+sortOverhead))
-	buf := make([]byte, min(length, int64(chunkRecords)*tera.RecordSize))
+	buf := make([]byte, min(len(data), chunkRecords*tera.RecordSize))
 	partition := a.partitioner()
 	var spills []spill
-	for left := length; left > 0; {
-		chunk := buf[:min(int64(len(buf)), left)]
-		if _, err := io.ReadFull(in, chunk); err != nil {
-			return fmt.Errorf("read input: %w", err)
+	for off := 0; off < len(data); off += len(buf) {
+		src := data[off:min(off+len(buf), len(data))]
+		sorted := buf[:len(src)]
+		if err := tera.SortRecordsTo(sorted, src); err != nil {
+			return err
 		}
-		left -= int64(len(chunk))
-		tera.SortRecords(chunk)
-		s, err := a.spillSorted(chunk, partition)
+		s, err := a.spillSorted(sorted, partition)
 		if err != nil {
 			return err
 		}
 		spills = append(spills, s)
-		records := uint64(len(chunk) / tera.RecordSize)
+		records := uint64(len(src) / tera.RecordSize)
 		a.manifest.Counters.RecordsIn += records
 		a.manifest.Counters.RecordsOut += records
-		a.manifest.Counters.BytesOut += uint64(len(chunk))
+		a.manifest.Counters.BytesOut += uint64(len(src))
 	}
 	return a.finishMapOutput(spills, teraFraming, a.plan.Reduces())
 }
