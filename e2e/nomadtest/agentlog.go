@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strings"
 )
 
 // LogSize is the current length of the Nomad log, to pass to LogSince later.
@@ -32,9 +33,22 @@ func (c *Cluster) LogSince(offset int64) string {
 	return string(b)
 }
 
+// Quiet drops the agent's per-request HTTP log lines, which the harness's
+// polling makes the bulk of the log, so a failing test prints what matters.
+func Quiet(log string) string {
+	lines := strings.SplitAfter(log, "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.Contains(l, "http: request complete") {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "")
+}
+
 // LogTail returns the last n lines of the Nomad log.
 func (c *Cluster) LogTail(n int) string {
-	b := []byte(c.LogSince(0))
+	b := []byte(Quiet(c.LogSince(0)))
 	b = bytes.TrimRight(b, "\n")
 	for i := len(b) - 1; i >= 0; i-- {
 		if b[i] == '\n' {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/hashicorp/nomad/api"
 )
@@ -42,6 +43,12 @@ func (c *Cluster) WaitLogs(ctx context.Context, allocID, task, logType string, c
 		return cond(logs), fmt.Sprintf("%d bytes: %q", len(logs), tailBytes(logs, 200)), nil
 	})
 	return logs, err
+}
+
+// AllocDir is the host directory of an allocation: its alloc/ subdirectory
+// is what tasks see as /alloc.
+func (c *Cluster) AllocDir(allocID string) string {
+	return filepath.Join(c.dir, "client", "alloc", allocID)
 }
 
 // Stats returns the allocation's resource usage from the client's stats API.
@@ -93,11 +100,21 @@ type ExecResult struct {
 // Exec runs command inside a running task, as `nomad alloc exec` does,
 // feeding it stdin (which may be nil) and returning its exit code and output.
 func (c *Cluster) Exec(ctx context.Context, allocID, task string, stdin io.Reader, command ...string) (ExecResult, error) {
+	return c.exec(ctx, allocID, task, false, stdin, command)
+}
+
+// ExecTTY runs command interactively, on a terminal, as `nomad alloc exec -t`
+// does: the terminal echoes stdin and merges stderr into Stdout.
+func (c *Cluster) ExecTTY(ctx context.Context, allocID, task string, stdin io.Reader, command ...string) (ExecResult, error) {
+	return c.exec(ctx, allocID, task, true, stdin, command)
+}
+
+func (c *Cluster) exec(ctx context.Context, allocID, task string, tty bool, stdin io.Reader, command []string) (ExecResult, error) {
 	if stdin == nil {
 		stdin = bytes.NewReader(nil)
 	}
 	var stdout, stderr bytes.Buffer
-	code, err := c.API.Allocations().Exec(ctx, &api.Allocation{ID: allocID}, task, false, command,
+	code, err := c.API.Allocations().Exec(ctx, &api.Allocation{ID: allocID}, task, tty, command,
 		stdin, &stdout, &stderr, nil, nil)
 	res := ExecResult{ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String()}
 	if err != nil {

@@ -15,7 +15,7 @@ func StartT(t testing.TB, opts Options) *Cluster {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("Nomad log %s:\n%s", c.LogPath(), c.LogSince(0))
+			t.Logf("Nomad log %s:\n%s", c.LogPath(), Quiet(c.LogSince(0)))
 		}
 		if err := c.Close(); err != nil {
 			t.Errorf("close Nomad cluster: %v", err)
@@ -30,7 +30,7 @@ func (c *Cluster) Watch(t testing.TB) {
 	from := c.LogSize()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("Nomad log %s during %s:\n%s", c.LogPath(), t.Name(), c.LogSince(from))
+			t.Logf("Nomad log %s during %s:\n%s", c.LogPath(), t.Name(), Quiet(c.LogSince(from)))
 		}
 	})
 }

@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/dockmr/dockmr/e2e/nomadtest"
+	"github.com/dockmr/dockmr/internal/testimage"
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+)
+
+// task is the task name in every job file under testdata.
+const task = "main"
+
+// shared returns the shared cluster, making a failing test print its log.
+func shared(t *testing.T) *nomadtest.Cluster {
+	t.Helper()
+	cluster.Watch(t)
+	return cluster
+}
+
+// runFile registers the job file with image set, plus vars, under an ID
+// unique to the test, and returns its first allocation.
+func runFile(t *testing.T, c *nomadtest.Cluster, file string, vars map[string]string) *api.Allocation {
+	t.Helper()
+	all := map[string]string{"image": image}
+	for k, v := range vars {
+		all[k] = v
+	}
+	job, err := c.ParseJobFile("testdata/"+file, all)
+	must.NoError(t, err)
+	nomadtest.Unique(job, t.Name())
+	alloc, err := c.RunJob(t.Context(), job)
+	must.NoError(t, err)
+	return alloc
+}
+
+// runScript runs a shell script as a dockmr-driver task (testdata/sh.nomad.hcl).
+func runScript(t *testing.T, c *nomadtest.Cluster, script string, vars map[string]string) *api.Allocation {
+	t.Helper()
+	all := map[string]string{"script": script}
+	for k, v := range vars {
+		all[k] = v
+	}
+	return runFile(t, c, "sh.nomad.hcl", all)
+}
+
+func waitRunning(t *testing.T, c *nomadtest.Cluster, allocID string) *api.Allocation {
+	t.Helper()
+	alloc, err := c.WaitTaskState(t.Context(), allocID, task, "running")
+	must.NoError(t, err)
+	return alloc
+}
+
+func waitDead(t *testing.T, c *nomadtest.Cluster, allocID string) *api.Allocation {
+	t.Helper()
+	alloc, err := c.WaitTaskState(t.Context(), allocID, task, "dead")
+	must.NoError(t, err)
+	return alloc
+}
+
+// started returns the driver's "Started container" event of the task.
+func started(t *testing.T, alloc *api.Allocation) *api.TaskEvent {
+	t.Helper()
+	for _, e := range nomadtest.FindEvents(alloc, task, api.TaskDriverMessage) {
+		if strings.HasPrefix(e.DriverMessage, "Started container ") {
+			return e
+		}
+	}
+	t.Fatalf("no driver event \"Started container ...\":\n%s", nomadtest.DescribeAlloc(alloc))
+	return nil
+}
+
+// startedPID returns the container init PID the driver reported on start.
+func startedPID(t *testing.T, alloc *api.Allocation) int {
+	t.Helper()
+	ev := started(t, alloc)
+	pid, err := strconv.Atoi(ev.Details["pid"])
+	must.NoError(t, err, must.Sprintf("pid detail of %v", ev.Details))
+	must.Positive(t, pid)
+	return pid
+}
+
+// terminated returns the task's Terminated event: its exit code, signal and
+// OOM flag are what the driver's Wait reported.
+func terminated(t *testing.T, alloc *api.Allocation) *api.TaskEvent {
+	t.Helper()
+	ev := nomadtest.FindEvent(alloc, task, api.TaskTerminated)
+	must.NotNil(t, ev, must.Sprint(nomadtest.DescribeAlloc(alloc)))
+	return ev
+}
+
+func stdout(t *testing.T, c *nomadtest.Cluster, allocID string) string {
+	t.Helper()
+	b, err := c.Logs(allocID, task, "stdout")
+	must.NoError(t, err)
+	return string(b)
+}
+
+// waitStdout waits until the task's stdout contains want.
+func waitStdout(t *testing.T, c *nomadtest.Cluster, allocID, want string) string {
+	t.Helper()
+	b, err := c.WaitLogs(t.Context(), allocID, task, "stdout", func(b []byte) bool {
+		return strings.Contains(string(b), want)
+	})
+	must.NoError(t, err)
+	return string(b)
+}
+
+// inspect returns Docker's view of the container the driver started for alloc.
+func inspect(t *testing.T, alloc *api.Allocation) container.InspectResponse {
+	t.Helper()
+	id := started(t, alloc).Details["container_id"]
+	must.NotEq(t, "", id)
+	cli, err := testimage.NewClient()
+	must.NoError(t, err)
+	defer cli.Close()
+	info, err := cli.ContainerInspect(context.Background(), id)
+	must.NoError(t, err)
+	return info
+}
+
+// requireHealthy checks that the plugin process pid still runs and the node
+// still reports the driver healthy: bad input must not take either down.
+func requireHealthy(t *testing.T, c *nomadtest.Cluster, pid int) {
+	t.Helper()
+	now, err := c.PluginPID(nomadtest.DriverName)
+	must.NoError(t, err)
+	must.Eq(t, pid, now, must.Sprint("the plugin process was replaced"))
+	info, err := c.Driver(nomadtest.DriverName)
+	must.NoError(t, err)
+	must.True(t, info.Healthy, must.Sprintf("driver unhealthy: %q", info.HealthDescription))
+	must.True(t, c.ClientRunning())
+}
