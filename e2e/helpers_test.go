@@ -136,3 +136,14 @@ func requireHealthy(t *testing.T, c *nomadtest.Cluster, pid int) {
 	must.True(t, info.Healthy, must.Sprintf("driver unhealthy: %q", info.HealthDescription))
 	must.True(t, c.ClientRunning())
 }
+
+// describe renders an allocation for a failure message.
+func describe(alloc *api.Allocation) string { return nomadtest.DescribeAlloc(alloc) }
+
+// event returns the task's first event of a type, failing without one.
+func event(t *testing.T, alloc *api.Allocation, eventType string) *api.TaskEvent {
+	t.Helper()
+	ev := nomadtest.FindEvent(alloc, task, eventType)
+	must.NotNil(t, ev, must.Sprintf("no %s event:\n%s", eventType, describe(alloc)))
+	return ev
+}

@@ -27,6 +27,10 @@ func TestPIDsReported(t *testing.T) {
 	must.Eq(t, info.ID, ev.Details["container_id"])
 	must.Eq(t, strings.TrimPrefix(info.Name, "/"), ev.Details["container_name"])
 	must.Eq(t, image, ev.Details["image"])
+	// Nomad's resources become the container's limits (sh.nomad.hcl: cpu
+	// 100, memory 64 MB).
+	must.Eq(t, int64(100), info.HostConfig.CPUShares)
+	must.Eq(t, int64(64<<20), info.HostConfig.Memory)
 
 	children := childPIDs(t, pid)
 	must.SliceLen(t, 2, children, must.Sprintf("children of %d", pid))

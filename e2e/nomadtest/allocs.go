@@ -106,7 +106,30 @@ func (c *Cluster) Exec(ctx context.Context, allocID, task string, stdin io.Reade
 // ExecTTY runs command interactively, on a terminal, as `nomad alloc exec -t`
 // does: the terminal echoes stdin and merges stderr into Stdout.
 func (c *Cluster) ExecTTY(ctx context.Context, allocID, task string, stdin io.Reader, command ...string) (ExecResult, error) {
-	return c.exec(ctx, allocID, task, true, stdin, command)
+	// Closing a terminal's input hangs it up, and Nomad then drops output
+	// not yet sent; a user at a terminal keeps it open until the command
+	// ends, and so does this.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if stdin == nil {
+		stdin = bytes.NewReader(nil)
+	}
+	return c.exec(ctx, allocID, task, true, &openUntilDone{r: stdin, done: ctx.Done()}, command)
+}
+
+// openUntilDone reads r, then blocks instead of returning io.EOF until done
+// is closed.
+type openUntilDone struct {
+	r    io.Reader
+	done <-chan struct{}
+}
+
+func (o *openUntilDone) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	if err == io.EOF && n == 0 {
+		<-o.done
+	}
+	return n, err
 }
 
 func (c *Cluster) exec(ctx context.Context, allocID, task string, tty bool, stdin io.Reader, command []string) (ExecResult, error) {

@@ -145,4 +145,3 @@ func (p *DockerProxy) untrack(conns ...net.Conn) {
 		delete(p.conns, c)
 	}
 }
-
