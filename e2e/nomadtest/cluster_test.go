@@ -99,7 +99,9 @@ func TestClusterLifecycle(t *testing.T) {
 	must.NoError(t, c.Close())
 	procs, err = c.Processes()
 	must.NoError(t, err)
-	must.SliceEmpty(t, procs)
+	for _, p := range procs {
+		must.True(t, p.IsFIFOKeeper(), must.Sprintf("process %d %v outlived the cluster", p.PID, p.Args))
+	}
 	_, err = os.Stat(dir)
 	must.True(t, os.IsNotExist(err), must.Sprintf("agent directory %s not removed: %v", dir, err))
 	must.Zero(t, countContainers(t, alloc.ID)+countContainers(t, alloc2.ID))

@@ -5,10 +5,19 @@ import (
 	"syscall"
 )
 
+// keeperEnv is set in the environment of dockmr-driver's FIFO keeper: one
+// process per machine, shared by every agent there, which the first plugin
+// to need it starts (so it inherits that cluster's marker).
+const keeperEnv = "DOCKMR_FIFO_KEEPER_SOCKET"
+
+// IsFIFOKeeper reports whether p is dockmr-driver's machine-wide FIFO keeper.
+func (p Process) IsFIFOKeeper() bool { return p.Getenv(keeperEnv) != "" }
+
 // Processes lists every live process the cluster started, directly or not:
 // both agents, the plugins and the log collectors, including plugins left
-// running by a client agent that was killed. Container processes are started
-// by Docker and are not among them.
+// running by a client agent that was killed, and the FIFO keeper if this
+// cluster's plugin started it. Container processes are started by Docker and
+// are not among them.
 func (c *Cluster) Processes() ([]Process, error) {
 	return processesWithEnv(c.marker)
 }
@@ -22,7 +31,7 @@ func (c *Cluster) PluginPID(name string) (int, error) {
 	}
 	var found []int
 	for _, p := range procs {
-		if p.Name() == name {
+		if p.Name() == name && !p.IsFIFOKeeper() {
 			found = append(found, p.PID)
 		}
 	}
@@ -49,14 +58,18 @@ func (c *Cluster) KillPlugin(name string) (int, error) {
 	return pid, nil
 }
 
-// killLeftovers kills the processes the cluster started that outlived its agents.
+// killLeftovers kills the processes the cluster started that outlived its
+// agents. The FIFO keeper is spared: other agents on the machine share it,
+// and it exits by itself once idle.
 func (c *Cluster) killLeftovers() error {
 	procs, err := c.Processes()
 	if err != nil {
 		return err
 	}
 	for _, p := range procs {
-		syscall.Kill(p.PID, syscall.SIGKILL)
+		if !p.IsFIFOKeeper() {
+			syscall.Kill(p.PID, syscall.SIGKILL)
+		}
 	}
 	return nil
 }

@@ -20,6 +20,18 @@ type Process struct {
 	Args []string
 	// RSS is the resident set size in bytes.
 	RSS uint64
+	// Env is the environment the process started with.
+	Env []string
+}
+
+// Getenv returns the value of key in the process's initial environment.
+func (p Process) Getenv(key string) string {
+	for _, kv := range p.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 // Name is the base name of the executable, without a " (deleted)" suffix.
@@ -49,6 +61,7 @@ func processesWithEnv(env string) ([]Process, error) {
 		if err != nil {
 			continue
 		}
+		p.Env = strings.Split(strings.TrimRight(string(environ), "\x00"), "\x00")
 		out = append(out, p)
 	}
 	return out, nil

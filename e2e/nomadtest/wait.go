@@ -13,6 +13,12 @@ const DefaultTimeout = 3 * time.Minute
 // pollInterval is how often a wait asks again.
 const pollInterval = 100 * time.Millisecond
 
+// Poll calls check until it reports done, returns an error, or ctx ends
+// (DefaultTimeout without a deadline); the error quotes what check last saw.
+func Poll(ctx context.Context, what string, check func() (done bool, seen string, err error)) error {
+	return waitFor(ctx, what, check)
+}
+
 // waitFor calls check until it reports done, returns an error, or ctx ends.
 // check returns a description of what it saw, which the timeout error quotes
 // so a failed wait says what state things were in.
