@@ -1,0 +1,185 @@
+package nomad
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// DriverName is the task driver the phases run under.
+const DriverName = "dockmr-driver"
+
+// RuntimePath is where dockmr-driver mounts the dockmr-task runtime in every
+// container (the driver's task_runtime setting).
+const RuntimePath = "/.dockmr/bin/dockmr-task"
+
+// Meta keys put on every Nomad job of a dockmr job, so that `dockmr list`,
+// `status` and `cancel` find a job's phases from Nomad alone.
+const (
+	MetaJobID  = "dockmr_job_id"
+	MetaName   = "dockmr_name"
+	MetaPhase  = "dockmr_phase"
+	MetaPlan   = "dockmr_plan"
+	MetaOutput = "dockmr_output"
+	MetaImage  = "dockmr_image"
+)
+
+// JobPrefix starts the ID of every Nomad job dockmr submits.
+const JobPrefix = "dockmr-"
+
+// Settings shape the Nomad jobs of a phase.
+type Settings struct {
+	// Image is used when neither the job nor the phase names one.
+	Image string
+	// DataDirs are host directories every client sees at the same path
+	// (a local directory, or an NFS mount). They are mounted into each task
+	// at that path and must hold the job's input and output.
+	DataDirs []string
+	// Datacenters to run in; empty means all.
+	Datacenters []string
+	// CPU in MHz and MemoryMB per task; zero picks defaults sized from
+	// the job's sort memory.
+	CPU      int
+	MemoryMB int
+	// MaxAttempts is how many allocations a task may use before the phase
+	// fails; zero takes the job's setting.
+	MaxAttempts int
+	// RescheduleDelay is the wait before a failed task's next attempt.
+	RescheduleDelay time.Duration
+}
+
+// PhaseJobID is the Nomad job ID of a phase of a planned job.
+func PhaseJobID(plan *jobs.Plan, kind jobs.TaskKind) string {
+	return JobPrefix + plan.ID + "-" + string(kind)
+}
+
+// imageFor returns the image of a phase: the phase's own, the job's, or
+// the runner's default.
+func imageFor(plan *jobs.Plan, kind jobs.TaskKind, s Settings) string {
+	if ph := plan.Phase(kind); ph != nil && ph.Image != "" {
+		return ph.Image
+	}
+	if plan.Job.Image != "" {
+		return plan.Job.Image
+	}
+	return s.Image
+}
+
+// checkPaths makes sure tasks will see the job's files: the input paths
+// and the output directory must lie under one of the data directories.
+func checkPaths(plan *jobs.Plan, s Settings) error {
+	if len(s.DataDirs) == 0 {
+		return fmt.Errorf("no shared data directory: pass --data-dir with a directory every Nomad client sees at the same path")
+	}
+	check := func(what, p string) error {
+		for _, d := range s.DataDirs {
+			if p == d || strings.HasPrefix(p, strings.TrimSuffix(d, "/")+"/") {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s %q is not under the shared data directories %q that tasks mount; move it there or pass --data-dir", what, p, s.DataDirs)
+	}
+	for _, p := range plan.Job.Input.Paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		if err := check("input", abs); err != nil {
+			return err
+		}
+	}
+	return check("output", plan.Job.Output)
+}
+
+// phaseJob is the Nomad batch job of one phase. It is pure, so every
+// setting it makes is unit-tested.
+func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
+	id := PhaseJobID(plan, kind)
+	name := fmt.Sprintf("dockmr %s %s (%s)", plan.Job.Name, kind, plan.ID)
+	count := plan.Tasks(kind)
+	image := imageFor(plan, kind, s)
+
+	attempts := s.MaxAttempts
+	if attempts <= 0 {
+		attempts = max(plan.Job.Settings.MaxAttempts, 1)
+	}
+	delay := s.RescheduleDelay
+	if delay <= 0 {
+		delay = time.Second
+	}
+	cpu, mem := s.CPU, s.MemoryMB
+	if cpu <= 0 {
+		cpu = 500
+	}
+	if mem <= 0 {
+		// Room for the sort buffer, a merge's read buffers and the
+		// runtime itself.
+		mem = max(256, plan.Job.Settings.SortMB*3/2+64)
+	}
+
+	mounts := make([]map[string]any, 0, len(s.DataDirs))
+	for _, d := range s.DataDirs {
+		mounts = append(mounts, map[string]any{"source": d, "target": d, "readonly": false})
+	}
+
+	task := &api.Task{
+		Name:   string(kind),
+		Driver: DriverName,
+		Config: map[string]any{
+			"image":   image,
+			"command": RuntimePath,
+			"args":    []string{"--plan", plan.PlanFile(), string(kind)},
+			"mounts":  mounts,
+		},
+		Resources: &api.Resources{CPU: &cpu, MemoryMB: &mem},
+		// A task killed mid-write leaves only its attempt directory, which
+		// the job's commit ignores; a short timeout keeps cancel quick.
+		KillTimeout: ptr(5 * time.Second),
+		LogConfig:   &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(10)},
+		Env:         map[string]string{"DOCKMR_JOB_ID": plan.ID},
+	}
+
+	group := &api.TaskGroup{
+		Name:  ptr(string(kind)),
+		Count: &count,
+		// A retry is a new allocation, hence a new NOMAD_ALLOC_ID and a new
+		// attempt directory; it may land on another node.
+		RestartPolicy: &api.RestartPolicy{Attempts: ptr(0), Mode: ptr("fail")},
+		ReschedulePolicy: &api.ReschedulePolicy{
+			Attempts:      ptr(attempts - 1),
+			Interval:      ptr(24 * time.Hour),
+			Delay:         &delay,
+			DelayFunction: ptr("constant"),
+			Unlimited:     ptr(false),
+		},
+		EphemeralDisk: &api.EphemeralDisk{SizeMB: ptr(64)},
+		Tasks:         []*api.Task{task},
+	}
+
+	job := &api.Job{
+		ID:          &id,
+		Name:        &name,
+		Type:        ptr(api.JobTypeBatch),
+		Datacenters: s.Datacenters,
+		TaskGroups:  []*api.TaskGroup{group},
+		Meta: map[string]string{
+			MetaJobID:  plan.ID,
+			MetaName:   plan.Job.Name,
+			MetaPhase:  string(kind),
+			MetaPlan:   plan.PlanFile(),
+			MetaOutput: plan.Job.Output,
+			MetaImage:  image,
+		},
+	}
+	if len(job.Datacenters) == 0 {
+		job.Datacenters = []string{"*"}
+	}
+	return job
+}
+
+func ptr[T any](v T) *T { return &v }

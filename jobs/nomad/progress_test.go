@@ -1,0 +1,72 @@
+package nomad
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+)
+
+func stub(id string, index int, client, desired string, events ...*api.TaskEvent) *api.AllocationListStub {
+	return &api.AllocationListStub{
+		ID:            id,
+		Name:          fmt.Sprintf("dockmr-x-map.map[%d]", index),
+		ClientStatus:  client,
+		DesiredStatus: desired,
+		TaskStates:    map[string]*api.TaskState{"map": {Events: events}},
+	}
+}
+
+func TestJudge_Progress(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 3, maxAttempts: 2}
+	v := s.judge([]*api.AllocationListStub{
+		stub("a0", 0, "complete", "run"),
+		stub("a1", 1, "running", "run"),
+		stub("a2", 2, "failed", "run", &api.TaskEvent{Type: api.TaskTerminated, ExitCode: 1}),
+		stub("a3", 2, "pending", "run"),
+	})
+	must.False(t, v.done)
+	must.Nil(t, v.failure)
+	must.Eq(t, Progress{Phase: "map", Tasks: 3, Done: 1, Running: 1, Pending: 1, Attempts: 4, FailedAttempts: 1}, v.progress)
+
+	v = s.judge([]*api.AllocationListStub{
+		stub("a0", 0, "complete", "run"), stub("a1", 1, "complete", "run"), stub("a2", 2, "complete", "run"),
+	})
+	must.True(t, v.done)
+}
+
+func TestJudge_RetriesExhausted(t *testing.T) {
+	s := phaseState{phase: "reduce", tasks: 1, maxAttempts: 2}
+	term := &api.TaskEvent{Type: api.TaskTerminated, ExitCode: 3}
+	v := s.judge([]*api.AllocationListStub{stub("a0", 0, "failed", "run", term), stub("a1", 0, "failed", "run", term)})
+	must.NotNil(t, v.failure)
+	must.StrContains(t, v.failure.Error(), "failed 2 of 2 allowed attempts; last: exit code 3")
+}
+
+func TestJudge_UnrecoverableDriverFailureStopsAtOnce(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 2, maxAttempts: 4}
+	v := s.judge([]*api.AllocationListStub{
+		stub("a0", 0, "failed", "run",
+			&api.TaskEvent{Type: api.TaskDriverFailure, DriverError: `pull image "nope:1": not found`},
+			&api.TaskEvent{Type: api.TaskNotRestarting, RestartReason: "Error was unrecoverable"}),
+		stub("a1", 1, "running", "run"),
+	})
+	must.NotNil(t, v.failure)
+	must.True(t, v.failure.Final)
+	must.StrContains(t, v.failure.Error(), `pull image "nope:1": not found`)
+}
+
+func TestJudge_StoppedTasksAreNotDone(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 1, maxAttempts: 1}
+	v := s.judge([]*api.AllocationListStub{stub("a0", 0, "complete", "stop")})
+	must.False(t, v.done)
+	must.True(t, v.stopping)
+}
+
+func TestJudge_OOMMessage(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 1, maxAttempts: 1}
+	v := s.judge([]*api.AllocationListStub{stub("a0", 0, "failed", "run",
+		&api.TaskEvent{Type: api.TaskTerminated, ExitCode: 137, Signal: 9, Details: map[string]string{"oom_killed": "true"}})})
+	must.StrContains(t, v.failure.Error(), "exit code 137, signal 9, killed for using more memory than allowed")
+}

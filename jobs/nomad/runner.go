@@ -1,0 +1,145 @@
+package nomad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// Runner runs the tasks of a plan as Nomad allocations. It implements
+// jobs.Runner.
+type Runner struct {
+	Client   *api.Client
+	Settings Settings
+	// Progress, when set, is called whenever a phase's allocations change.
+	Progress func(Progress)
+	// WaitTime bounds each blocking query on the phase's allocations.
+	WaitTime time.Duration
+}
+
+var _ jobs.Runner = (*Runner)(nil)
+
+// RunTasks submits the phase as a batch job and follows it until every
+// task has committed. When the phase fails, or ctx ends, the Nomad job is
+// stopped so that no container keeps running; the caller aborts the job.
+func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	if err := checkPaths(plan, r.Settings); err != nil {
+		return err
+	}
+	if imageFor(plan, kind, r.Settings) == "" {
+		return fmt.Errorf("no image for the %s phase: pass --image or set image in the job spec", kind)
+	}
+	job := phaseJob(plan, kind, r.Settings)
+	if _, _, err := r.Client.Jobs().Register(job, nil); err != nil {
+		return fmt.Errorf("submit Nomad job %s: %w", *job.ID, err)
+	}
+	err := r.follow(ctx, plan, kind, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1)
+	if err != nil {
+		r.stop(*job.ID)
+	}
+	return err
+}
+
+// stop deregisters the phase's job without purging it, so its allocations
+// (and their logs) stay visible until Nomad's garbage collection.
+func (r *Runner) stop(jobID string) {
+	_, _, _ = r.Client.Jobs().Deregister(jobID, false, nil)
+}
+
+// follow watches the phase's allocations with blocking queries.
+func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, jobID string, maxAttempts int) error {
+	state := phaseState{phase: string(kind), tasks: plan.Tasks(kind), maxAttempts: maxAttempts}
+	wait := r.WaitTime
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
+	var index uint64
+	var last Progress
+	for {
+		q := (&api.QueryOptions{WaitIndex: index, WaitTime: wait}).WithContext(ctx)
+		allocs, meta, err := r.Client.Jobs().Allocations(jobID, true, q)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("follow Nomad job %s: %w", jobID, err)
+		}
+		index = meta.LastIndex
+		v := state.judge(allocs)
+		if r.Progress != nil && v.progress != last {
+			r.Progress(v.progress)
+			last = v.progress
+		}
+		switch {
+		case v.done:
+			return nil
+		case v.failure != nil:
+			return r.explain(*v.failure, string(kind))
+		case r.stoppedFromOutside(jobID, v):
+			return fmt.Errorf("%s phase: %w", kind, ErrStopped)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// explain adds the end of the failed attempt's stderr to its failure, when
+// the task got far enough to write any.
+func (r *Runner) explain(f taskFailure, task string) error {
+	alloc, _, err := r.Client.Allocations().Info(f.AllocID, nil)
+	if err != nil {
+		return f
+	}
+	tail := stderrTail(r.Client, alloc, task, 2048)
+	if tail == "" {
+		return f
+	}
+	return fmt.Errorf("%w; its stderr ends with:\n%s", f, indent(tail))
+}
+
+func stderrTail(c *api.Client, alloc *api.Allocation, task string, n int64) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cancelCh := make(chan struct{})
+	go func() { <-ctx.Done(); close(cancelCh) }()
+	frames, errs := c.AllocFS().Logs(alloc, false, task, "stderr", api.OriginEnd, n, cancelCh, nil)
+	var b strings.Builder
+	for {
+		select {
+		case f, ok := <-frames:
+			if !ok {
+				return strings.TrimSpace(b.String())
+			}
+			b.Write(f.Data)
+		case <-errs:
+			return strings.TrimSpace(b.String())
+		case <-ctx.Done():
+			return strings.TrimSpace(b.String())
+		}
+	}
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// ErrStopped is returned when a phase's Nomad job was stopped from outside
+// (`dockmr cancel`, `nomad job stop`).
+var ErrStopped = errors.New("the Nomad job was stopped")
+
+// stoppedFromOutside reports whether the phase's job has been stopped,
+// checked only once some allocation is told to stop.
+func (r *Runner) stoppedFromOutside(jobID string, v verdict) bool {
+	if !v.stopping {
+		return false
+	}
+	job, _, err := r.Client.Jobs().Info(jobID, nil)
+	return err == nil && job.Stop != nil && *job.Stop
+}
