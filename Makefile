@@ -20,6 +20,16 @@ cli:
 task:
 	$(STATIC) $(GO) build $(GOFLAGS) -ldflags='-s -w' -o $(BIN)/dockmr-task ./cmd/dockmr-task
 
+# The example image: dockmr-task plus a static busybox, FROM scratch, so
+# it builds with no registry at hand.
+IMAGE ?= dockmr/examples:dev
+image: task deps
+	rm -rf $(BIN)/image && mkdir -p $(BIN)/image/bin
+	cp examples/image/Dockerfile $(BIN)/image/
+	cp $(BIN)/dockmr-task /bin/busybox $(BIN)/image/bin/
+	for a in $$(/bin/busybox --list); do [ -e $(BIN)/image/bin/$$a ] || ln -s busybox $(BIN)/image/bin/$$a; done
+	DOCKER_BUILDKIT=0 docker build -q -t $(IMAGE) $(BIN)/image
+
 # The agent is large (≈150 MB) and slow to build cold; go's build cache makes
 # later builds take seconds.
 nomad:
