@@ -50,3 +50,36 @@ func TestFullDiskFailsTheJobWithoutOutput(t *testing.T) {
 		t.Errorf("the failed job left %q on the disk", left)
 	}
 }
+
+// TeraSort's map sorts into files whose space it reserves first, so a full
+// disk fails it with an error, not a crash.
+func TestFullDiskFailsTeraSortWithoutOutput(t *testing.T) {
+	disk := smallDisk(t)
+	in := filepath.Join(t.TempDir(), "in")
+	if _, err := runJob(t, jobs.Job{
+		Name:   "teragen",
+		Input:  jobs.Input{Rows: 30000}, // 3 MB
+		Output: in,
+		Map:    jobs.Phase{Func: jobs.TeraGen, Tasks: 1, Format: "binary"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(disk, "out")
+	_, err := runJob(t, jobs.Job{
+		Name:        "terasort",
+		Input:       jobs.Input{Paths: []string{in}, Records: jobs.TeraRecords},
+		Output:      out,
+		Map:         jobs.Phase{Func: jobs.Identity, Tasks: 2},
+		Reduce:      &jobs.Phase{Func: jobs.Identity, Tasks: 1},
+		Partitioner: jobs.Partitioner{Kind: jobs.TotalOrder},
+	})
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("error %v does not say the disk is full", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the failed job left its output directory: %v", err)
+	}
+	if left := listDir(t, disk); len(left) != 0 {
+		t.Errorf("the failed job left %q on the disk", left)
+	}
+}

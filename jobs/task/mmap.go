@@ -33,6 +33,6 @@ func mapRange(path string, off, length int64) (data []byte, unmap func(), err er
 	if err != nil {
 		return nil, nil, fmt.Errorf("map %s: %w", path, err)
 	}
-	syscall.Madvise(m, syscall.MADV_SEQUENTIAL) // a hint; its failure is harmless
+	adviseSequential(m)
 	return m[off-start:], func() { syscall.Munmap(m) }, nil
 }

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -15,28 +16,24 @@ const sortOverhead = 4
 
 // sortTeraSplit is the identity map of tera records under an ordered
 // partitioner (TeraSort's map). It reads the split through a read-only
-// mapping, radix-sorts it into a buffer in chunks as large as the memory
-// bound allows, and spills each chunk whole, the partitions being
-// consecutive ranges of sorted records.
+// mapping and radix-sorts it, in chunks as large as the memory bound
+// allows, straight into spill files, the partitions being consecutive
+// ranges of sorted records.
 func (a *attempt) sortTeraSplit(split jobs.Split) error {
 	data, unmap, err := mapRange(split.Path, split.Offset, split.Length)
 	if err != nil {
 		return fmt.Errorf("read input: %w", err)
 	}
 	defer unmap()
-	chunkRecords := max(1, a.sortBytes()/(tera.RecordSize+sortOverhead))
-	buf := make([]byte, min(len(data), chunkRecords*tera.RecordSize))
+	chunk := max(1, a.sortBytes()/(tera.RecordSize+sortOverhead)) * tera.RecordSize
 	partition := a.partitioner()
 	var spills []spill
-	for off := 0; off < len(data); off += len(buf) {
-		src := data[off:min(off+len(buf), len(data))]
-		sorted := buf[:len(src)]
-		if err := tera.SortRecordsTo(sorted, src); err != nil {
-			return err
-		}
-		s, err := a.spillSorted(sorted, partition)
+	var buf []byte // for file systems that cannot map the spill
+	for off := 0; off < len(data); off += chunk {
+		src := data[off:min(off+chunk, len(data))]
+		s, err := a.sortToSpill(src, partition, &buf)
 		if err != nil {
-			return err
+			return fmt.Errorf("spill: %w", err)
 		}
 		spills = append(spills, s)
 		records := uint64(len(src) / tera.RecordSize)
@@ -47,27 +44,51 @@ func (a *attempt) sortTeraSplit(split jobs.Split) error {
 	return a.finishMapOutput(spills, teraFraming, a.plan.Reduces())
 }
 
-// spillSorted writes sorted records as a spill, finding where each
-// partition starts by binary search.
-func (a *attempt) spillSorted(chunk []byte, partition func([]byte) int) (spill, error) {
-	n := len(chunk) / tera.RecordSize
-	key := func(i int) []byte { return chunk[i*tera.RecordSize : i*tera.RecordSize+tera.KeySize] }
-	s := spill{path: a.tempPath("spill"), segs: make([]jobs.Segment, a.plan.Reduces())}
+// sortToSpill sorts records into a new spill file, through a mapping of
+// the file or else through buf.
+func (a *attempt) sortToSpill(src []byte, partition func([]byte) int, buf *[]byte) (spill, error) {
+	s := spill{path: a.tempPath("spill")}
+	out, err := createMapped(s.path, len(src))
+	switch {
+	case err == nil:
+		if err := tera.SortRecordsTo(out.data, src); err != nil {
+			out.abandon()
+			return spill{}, err
+		}
+		s.segs = a.sortedSegments(out.data, partition)
+		return s, out.close()
+	case !errors.Is(err, errNoMapping):
+		return spill{}, err
+	}
+	if cap(*buf) < len(src) {
+		*buf = make([]byte, len(src))
+	}
+	sorted := (*buf)[:len(src)]
+	if err := tera.SortRecordsTo(sorted, src); err != nil {
+		return spill{}, err
+	}
+	s.segs = a.sortedSegments(sorted, partition)
+	return s, os.WriteFile(s.path, sorted, 0o644)
+}
+
+// sortedSegments returns the segment of each partition in sorted records,
+// found by binary search.
+func (a *attempt) sortedSegments(sorted []byte, partition func([]byte) int) []jobs.Segment {
+	n := len(sorted) / tera.RecordSize
+	key := func(i int) []byte { return sorted[i*tera.RecordSize : i*tera.RecordSize+tera.KeySize] }
+	segs := make([]jobs.Segment, a.plan.Reduces())
 	start := 0
-	for p := range s.segs {
+	for p := range segs {
 		end := n
-		if p < len(s.segs)-1 {
+		if p < len(segs)-1 {
 			end = start + sort.Search(n-start, func(i int) bool { return partition(key(start+i)) > p })
 		}
-		s.segs[p] = jobs.Segment{
+		segs[p] = jobs.Segment{
 			Offset:  int64(start) * tera.RecordSize,
 			Length:  int64(end-start) * tera.RecordSize,
 			Records: uint64(end - start),
 		}
 		start = end
 	}
-	if err := os.WriteFile(s.path, chunk, 0o644); err != nil {
-		return spill{}, fmt.Errorf("spill: %w", err)
-	}
-	return s, nil
+	return segs
 }
