@@ -104,6 +104,12 @@ type Settings struct {
 	// MaxAttempts is how many times a runner tries a task before failing
 	// the job.
 	MaxAttempts int `json:"max_attempts,omitempty"`
+	// CacheOutput writes the job's part files through the page cache.
+	// Otherwise they are written with direct I/O where the file system
+	// supports it: the job does not read its output back, and filling the
+	// page cache costs more CPU than anything else a reduce does (HDFS
+	// offers to drop written data from the cache for the same reason).
+	CacheOutput bool `json:"cache_output,omitempty"`
 	// Overwrite lets the job replace an existing output directory's
 	// contents when it commits. Without it an existing output directory is
 	// refused, as Hadoop does.

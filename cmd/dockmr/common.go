@@ -29,6 +29,7 @@ func runFlags() []cli.Flag {
 		&cli.StringFlag{Name: "runner", Value: "local", Usage: "how to run tasks: " + strings.Join(slices.Sorted(maps.Keys(runners)), ", ")},
 		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the contents of an existing output directory when the job commits"},
+		&cli.BoolFlag{Name: "cache-output", Usage: "write the output through the page cache, not with direct I/O (teragen always does)"},
 		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each task's sort and merge buffers, in MiB"},
 		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
 		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, Usage: "how many times to try a task before failing the job"},
@@ -63,6 +64,7 @@ func settings(c *cli.Context) jobs.Settings {
 		MergeFactor: c.Int("merge-factor"),
 		MaxAttempts: c.Int("max-attempts"),
 		Overwrite:   c.Bool("overwrite"),
+		CacheOutput: c.Bool("cache-output"),
 	}
 }
 

@@ -74,4 +74,7 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 	if c.IsSet("overwrite") {
 		s.Overwrite = flags.Overwrite
 	}
+	if c.IsSet("cache-output") {
+		s.CacheOutput = flags.CacheOutput
+	}
 }

@@ -24,7 +24,7 @@ Examples:
    dockmr teravalidate /data/tera-out /data/tera-report
    dockmr teravalidate --maps 16 /data/tera-out /data/tera-report`,
 		Flags: append([]cli.Flag{
-			&cli.IntFlag{Name: "maps", Usage: "number of map tasks, a hint", DefaultText: "one per 128 MiB of input"},
+			&cli.IntFlag{Name: "maps", Usage: "number of map tasks, a hint (at least one per file)", DefaultText: "--parallel"},
 		}, runFlags()...),
 		OnUsageError: onUsageError,
 		Action:       teravalidate,
@@ -39,6 +39,9 @@ func teravalidate(c *cli.Context) error {
 	maps, _, err := taskCounts(c)
 	if err != nil {
 		return err
+	}
+	if !c.IsSet("maps") {
+		maps = c.Int("parallel") // validation streams, so splits may be large
 	}
 	plan, err := jobs.NewPlan(terajob.Validate{Input: args[:1], Output: args[1], Maps: maps, Settings: settings(c)}.Job())
 	if err != nil {

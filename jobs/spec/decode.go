@@ -24,7 +24,7 @@ var (
 	}
 	settingsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
-			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"},
+			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"},
 		},
 	}
 )
@@ -157,8 +157,10 @@ func (d *decoder) settings(b *hcl.Block) jobs.Settings {
 	if a := attrs["max_attempts"]; a != nil {
 		d.intAtLeast(a, &s.MaxAttempts, 1)
 	}
-	if a := attrs["overwrite"]; a != nil {
-		d.diags = append(d.diags, gohcl.DecodeExpression(a.Expr, nil, &s.Overwrite)...)
+	for name, dst := range map[string]*bool{"overwrite": &s.Overwrite, "cache_output": &s.CacheOutput} {
+		if a := attrs[name]; a != nil {
+			d.diags = append(d.diags, gohcl.DecodeExpression(a.Expr, nil, dst)...)
+		}
 	}
 	return s
 }

@@ -22,6 +22,7 @@
 //	    merge_factor = 64
 //	    max_attempts = 2
 //	    overwrite    = false
+//	    cache_output = false      # write output through the page cache
 //	  }
 //	}
 //

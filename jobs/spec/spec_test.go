@@ -52,6 +52,7 @@ job "copy" {
     merge_factor = 8
     max_attempts = 3
     overwrite    = true
+    cache_output = true
   }
 }`), "copy.hcl", "/specs")
 	if err != nil {
@@ -63,7 +64,7 @@ job "copy" {
 	if !slices.Equal(job.Input.Paths, []string{"/data/in"}) || job.Input.Records != jobs.TeraRecords {
 		t.Errorf("input = %+v", job.Input)
 	}
-	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true}
+	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true}
 	if job.Settings != want {
 		t.Errorf("settings = %+v, want %+v", job.Settings, want)
 	}

@@ -2,6 +2,7 @@ package task
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -10,20 +11,33 @@ import (
 // that system calls cost little next to copying.
 const ioBufSize = 4 << 20
 
-// partWriter writes one output file of a task attempt through a buffer,
-// counting its records and summing their checksum.
-//
-// Writing through a reused buffer beats writing through a mapping of the
-// file here: page faults on a fresh mapping cost more than write(2)
-// copying from memory that is already in use.
+// partWriter writes one output file of a task attempt, counting its
+// records and summing their checksum. It writes through a reused buffer,
+// either with direct I/O, around the page cache, or through the page
+// cache. Filling the page cache with fresh pages costs more CPU than
+// anything else a reduce does, and a job's output is final: the job does
+// not read it back. (Writing through a mapping of the file costs even more:
+// a page fault per page.)
 type partWriter struct {
 	name string
-	f    *os.File
-	w    *bufio.Writer
+	d    *directFile   // direct I/O
+	f    *os.File      // page cache
+	w    *bufio.Writer // page cache
 	recordSum
 }
 
-func createPart(path string, f framing) (*partWriter, error) {
+// createPart creates an output file; direct asks for direct I/O where the
+// file system supports it.
+func createPart(path string, f framing, direct bool) (*partWriter, error) {
+	if direct {
+		d, err := createDirect(path, ioBufSize)
+		if err == nil {
+			return &partWriter{name: path, d: d, recordSum: recordSum{framing: f}}, nil
+		}
+		if !errors.Is(err, errNoDirectIO) {
+			return nil, fmt.Errorf("create output: %w", err)
+		}
+	}
 	file, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("create output: %w", err)
@@ -39,6 +53,9 @@ const directWrite = 256 << 10
 // errors are *fs.PathError, which name the file.
 func (w *partWriter) Write(p []byte) (int, error) {
 	w.add(p)
+	if w.d != nil {
+		return w.d.Write(p)
+	}
 	if len(p) >= directWrite {
 		if err := w.w.Flush(); err != nil {
 			return 0, err
@@ -56,6 +73,12 @@ func (w *partWriter) emit(rec []byte) error {
 
 // Close flushes and closes the file, reporting a partial last record.
 func (w *partWriter) Close() error {
+	if w.d != nil {
+		if err := w.d.Close(); err != nil {
+			return err
+		}
+		return w.finish()
+	}
 	err := w.w.Flush()
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
@@ -67,4 +90,10 @@ func (w *partWriter) Close() error {
 }
 
 // abandon closes the file after a failure; the attempt directory goes.
-func (w *partWriter) abandon() { w.f.Close() }
+func (w *partWriter) abandon() {
+	if w.d != nil {
+		w.d.abandon()
+		return
+	}
+	w.f.Close()
+}

@@ -131,7 +131,7 @@ func (a *attempt) tempPath(prefix string) string {
 func (a *attempt) createPart(f framing) (*partWriter, error) {
 	name := jobs.PartName(a.kind, a.index)
 	a.manifest.Files = append(a.manifest.Files, name)
-	return createPart(filepath.Join(a.dir, name), f)
+	return createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
 }
 
 // closePart closes the part file and adds its counts to the counters.

@@ -62,7 +62,9 @@ type Gen struct {
 
 // Job returns the TeraGen job: a map-only job over the rows whose map i
 // writes part-m-%05d with rows [ceil(rows·i/maps), ceil(rows·(i+1)/maps)).
+// It writes through the page cache, where TeraSort usually reads it next.
 func (g Gen) Job() jobs.Job {
+	g.Settings.CacheOutput = true
 	return jobs.Job{
 		Name:     "teragen",
 		Input:    jobs.Input{Rows: g.Rows},
