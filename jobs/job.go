@@ -116,7 +116,10 @@ type Settings struct {
 	Overwrite bool `json:"overwrite,omitempty"`
 }
 
-// Defaults of Settings fields left zero.
+// Defaults of Settings fields left zero: a 256 MiB sort buffer, merges
+// of up to 64 runs, and one attempt per task (the local runner's retries
+// rarely help a deterministic failure; Nomad's restart policy retries
+// containers).
 const (
 	DefaultSortMB      = 256
 	DefaultMergeFactor = 64

@@ -8,6 +8,7 @@ import (
 // TaskKind is map or reduce.
 type TaskKind string
 
+// The kinds of task.
 const (
 	MapTask    TaskKind = "map"
 	ReduceTask TaskKind = "reduce"

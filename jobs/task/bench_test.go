@@ -100,7 +100,7 @@ func BenchmarkMergeTera(b *testing.B) {
 		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		rs = append(rs, run{path: p, length: int64(buf.Len()), records: perRun})
+		rs = append(rs, run{path: p, length: int64(buf.Len())})
 	}
 	b.SetBytes(runs * perRun * tera.RecordSize)
 	for b.Loop() {

@@ -58,7 +58,7 @@ func (a *attempt) mergeToFile(runs []run, f framing) (run, error) {
 		return run{}, fmt.Errorf("merge: %w", err)
 	}
 	w := bufio.NewWriterSize(file, ioBufSize)
-	n, records, err := copyRecords(w, m)
+	n, _, err := copyRecords(w, m)
 	if err == nil {
 		err = w.Flush()
 	}
@@ -69,7 +69,7 @@ func (a *attempt) mergeToFile(runs []run, f framing) (run, error) {
 		return run{}, fmt.Errorf("merge into %s: %w", out.path, err)
 	}
 	a.manifest.Counters.Spills++
-	out.length, out.records = n, records
+	out.length = n
 	return out, nil
 }
 

@@ -60,7 +60,7 @@ func (a *attempt) mapRuns() ([]run, error) {
 		a.manifest.Counters.BytesIn += uint64(seg.Length)
 		if seg.Length > 0 {
 			path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
-			runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length, records: seg.Records})
+			runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length})
 		}
 	}
 	return runs, nil

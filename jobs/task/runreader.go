@@ -8,16 +8,16 @@ import (
 
 // run is a sorted run of records: a byte range of a file.
 type run struct {
-	path    string
-	offset  int64
-	length  int64
-	records uint64
-	temp    bool // an intermediate run of a multi-pass merge
+	path   string
+	offset int64
+	length int64
+	temp   bool // an intermediate run of a multi-pass merge
 }
 
-// runReader reads the records of a run, or of any stream, one at a time,
-// through a buffer that it refills with large reads. A record it returns
-// stays valid until the next call to advance.
+// runReader reads records one at a time: those of a run through a
+// mapping of its file, or those of a stream through a buffer that it
+// refills with large reads. A record it returns stays valid until the next
+// call to advance.
 type runReader struct {
 	name    string // for errors
 	framing framing
@@ -105,6 +105,7 @@ func (r *runReader) fill() error {
 	return nil
 }
 
+// close unmaps a mapped run.
 func (r *runReader) close() {
 	if r.unmap != nil {
 		r.unmap()

@@ -16,12 +16,12 @@ type spill struct {
 	segs []jobs.Segment
 }
 
-// runs returns partition p's non-empty segments of spills as runs.
+// partitionRuns returns partition p's non-empty segments of spills as runs.
 func partitionRuns(spills []spill, p int) []run {
 	var runs []run
 	for _, s := range spills {
 		if seg := s.segs[p]; seg.Length > 0 {
-			runs = append(runs, run{path: s.path, offset: seg.Offset, length: seg.Length, records: seg.Records})
+			runs = append(runs, run{path: s.path, offset: seg.Offset, length: seg.Length})
 		}
 	}
 	return runs

@@ -90,13 +90,13 @@ func (a *attempt) runStream(ctx context.Context, role string, ph *jobs.Phase, en
 		io.Copy(io.Discard, stdout)
 	}
 	feedErr := <-fed
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("%s failed: %s%s", name, exitReason(err), tail.last())
-	}
-	if readErr != nil {
+	waitErr := cmd.Wait()
+	switch {
+	case readErr != nil: // the cause, not the kill that followed
 		return readErr
-	}
-	if feedErr != nil && !errors.Is(feedErr, syscall.EPIPE) { // a command may stop reading early
+	case waitErr != nil:
+		return fmt.Errorf("%s failed: %s%s", name, exitReason(waitErr), tail.last())
+	case feedErr != nil && !errors.Is(feedErr, syscall.EPIPE): // a command may stop reading early
 		return fmt.Errorf("%s: %w", name, feedErr)
 	}
 	return nil
