@@ -117,3 +117,30 @@ func BenchmarkMergeTera(b *testing.B) {
 }
 
 func bufioDiscard() *bufio.Writer { return bufio.NewWriterSize(io.Discard, ioBufSize) }
+
+// BenchmarkCollectLines partitions, sorts and spills line records with a
+// hash partitioner through the generic sort buffer, as a streaming map
+// does, 64 MiB at a time.
+func BenchmarkCollectLines(b *testing.B) {
+	var lines [][]byte
+	var size int64
+	for i := range 500000 {
+		l := fmt.Appendf(nil, "key%07d\tvalue of record %d\n", (i*7919)%1000003, i)
+		lines = append(lines, l)
+		size += int64(len(l))
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		a := testAttempt(b, 64, 64)
+		a.plan.Job.Reduce = &jobs.Phase{Func: jobs.Identity, Tasks: 8}
+		c := a.newCollector(lineFraming, a.partitioner(), 8)
+		for _, l := range lines {
+			if err := c.emit(l); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := c.finish(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -27,11 +27,12 @@ type collector struct {
 	spills []spill
 }
 
-// entry locates one buffered record.
+// entry locates one buffered record and its key, which starts it.
 type entry struct {
 	prefix uint64 // key prefix, see keyPrefix
 	off    uint32
 	n      uint32
+	keyLen uint32
 	part   uint32
 }
 
@@ -49,10 +50,15 @@ func (c *collector) emit(rec []byte) error {
 			return err
 		}
 	}
+	if c.data == nil {
+		// Reserve the whole buffer at once: growing it would copy it,
+		// and pages are only touched as records fill them.
+		c.data = make([]byte, 0, c.limit)
+	}
 	off := len(c.data)
 	c.data = append(c.data, rec...)
 	key := c.framing.key(c.data[off:])
-	c.meta = append(c.meta, entry{keyPrefix(key), uint32(off), uint32(len(rec)), uint32(c.partition(key))})
+	c.meta = append(c.meta, entry{keyPrefix(key), uint32(off), uint32(len(rec)), uint32(len(key)), uint32(c.partition(key))})
 	counters := &c.a.manifest.Counters
 	counters.RecordsOut++
 	counters.BytesOut += uint64(len(rec))
@@ -108,9 +114,7 @@ func (c *collector) compare(x, y entry) int {
 	if x.prefix != y.prefix {
 		return cmp.Compare(x.prefix, y.prefix)
 	}
-	kx := c.framing.key(c.data[x.off : x.off+x.n])
-	ky := c.framing.key(c.data[y.off : y.off+y.n])
-	if r := bytes.Compare(kx, ky); r != 0 {
+	if r := bytes.Compare(c.data[x.off:x.off+x.keyLen], c.data[y.off:y.off+y.keyLen]); r != 0 {
 		return r
 	}
 	return cmp.Compare(x.off, y.off)

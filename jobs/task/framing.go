@@ -45,7 +45,9 @@ func (f framing) key(rec []byte) []byte {
 	if f.size > 0 {
 		return rec[:f.keyLen]
 	}
-	rec = bytes.TrimSuffix(rec, []byte{'\n'})
+	if n := len(rec); n > 0 && rec[n-1] == '\n' {
+		rec = rec[:n-1]
+	}
 	if i := bytes.IndexByte(rec, '\t'); i >= 0 {
 		return rec[:i]
 	}
