@@ -1,35 +1,57 @@
 package nomadtest
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 )
 
-// DockerProxy forwards a Unix socket of its own to the Docker daemon. Taking
-// it down plays a daemon that goes away, without touching the real daemon
-// that other programs on the machine share.
+// DockerProxy serves the Docker API on a Unix socket of its own and forwards
+// it to the real daemon. Taking it down plays a daemon that goes away, and
+// dropping requests plays one that dies halfway through starting a task,
+// without touching the daemon other programs on the machine share.
 type DockerProxy struct {
-	path   string
-	target string
+	path    string
+	forward *httputil.ReverseProxy
 
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
+	mu       sync.Mutex
+	srv      *http.Server
+	hijacked map[net.Conn]struct{}
+	drop     func(*http.Request) bool
 }
 
-// StartDockerProxy listens on dir/docker.sock and forwards every connection
-// to the daemon that DOCKER_HOST (else /var/run/docker.sock) names.
+// StartDockerProxy listens on dir/docker.sock and forwards every request to
+// the daemon that DOCKER_HOST (else /var/run/docker.sock) names.
 func StartDockerProxy(dir string) (*DockerProxy, error) {
 	target, err := daemonSocket()
 	if err != nil {
 		return nil, err
 	}
-	p := &DockerProxy{path: filepath.Join(dir, "docker.sock"), target: target, conns: map[net.Conn]struct{}{}}
+	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", target)
+	}
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: "docker"})
+	rp.Transport = &http.Transport{DialContext: dial, DisableCompression: true}
+	// Log follows and event streams must pass through as they come.
+	rp.FlushInterval = -1
+	// A daemon that goes away mid-request is what the proxy is for.
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+
+	p := &DockerProxy{
+		path:     filepath.Join(dir, "docker.sock"),
+		forward:  rp,
+		hijacked: map[net.Conn]struct{}{},
+	}
 	if err := p.Up(); err != nil {
 		return nil, err
 	}
@@ -50,11 +72,20 @@ func daemonSocket() (string, error) {
 // Endpoint is the proxy's address in the form the driver's endpoint option takes.
 func (p *DockerProxy) Endpoint() string { return "unix://" + p.path }
 
-// Up starts accepting connections, after StartDockerProxy or Down.
+// DropRequests makes the proxy cut the connection, without an answer, of
+// every request for which match is true, as a daemon that died would; nil
+// forwards everything again.
+func (p *DockerProxy) DropRequests(match func(*http.Request) bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drop = match
+}
+
+// Up starts serving, after StartDockerProxy or Down.
 func (p *DockerProxy) Up() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ln != nil {
+	if p.srv != nil {
 		return nil
 	}
 	os.Remove(p.path)
@@ -62,23 +93,24 @@ func (p *DockerProxy) Up() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", p.path, err)
 	}
-	p.ln = ln
-	go p.serve(ln)
+	p.srv = &http.Server{Handler: http.HandlerFunc(p.serveHTTP), ConnState: p.trackHijacked}
+	go p.srv.Serve(ln)
 	return nil
 }
 
-// Down closes the socket and every open connection, so the daemon looks gone.
+// Down closes the socket and every connection, streams included, so the
+// daemon looks gone.
 func (p *DockerProxy) Down() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ln == nil {
+	if p.srv == nil {
 		return nil
 	}
-	err := p.ln.Close()
-	p.ln = nil
-	for c := range p.conns {
+	err := p.srv.Close()
+	p.srv = nil
+	for c := range p.hijacked {
 		c.Close()
-		delete(p.conns, c)
+		delete(p.hijacked, c)
 	}
 	os.Remove(p.path)
 	return err
@@ -87,61 +119,26 @@ func (p *DockerProxy) Down() error {
 // Close takes the proxy down for good.
 func (p *DockerProxy) Close() error { return p.Down() }
 
-func (p *DockerProxy) serve(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
+func (p *DockerProxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	drop := p.drop != nil && p.drop(r)
+	p.mu.Unlock()
+	if drop {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
 		}
-		go p.forward(c)
-	}
-}
-
-func (p *DockerProxy) forward(c net.Conn) {
-	upstream, err := net.Dial("unix", p.target)
-	if err != nil {
-		c.Close()
 		return
 	}
-	if !p.track(c, upstream) {
-		c.Close()
-		upstream.Close()
+	p.forward.ServeHTTP(w, r)
+}
+
+// trackHijacked remembers connections taken over for attach and exec
+// streams, which the HTTP server no longer closes by itself.
+func (p *DockerProxy) trackHijacked(c net.Conn, state http.ConnState) {
+	if state != http.StateHijacked {
 		return
 	}
-	done := make(chan struct{}, 2)
-	pipe := func(dst, src net.Conn) {
-		io.Copy(dst, src)
-		// Pass on a half-close so request/response streams end cleanly.
-		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
-			cw.CloseWrite()
-		}
-		done <- struct{}{}
-	}
-	go pipe(upstream, c)
-	go pipe(c, upstream)
-	<-done
-	<-done
-	p.untrack(c, upstream)
-}
-
-// track records a connection pair unless the proxy went down meanwhile.
-func (p *DockerProxy) track(conns ...net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ln == nil {
-		return false
-	}
-	for _, c := range conns {
-		p.conns[c] = struct{}{}
-	}
-	return true
-}
-
-func (p *DockerProxy) untrack(conns ...net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-		delete(p.conns, c)
-	}
+	p.hijacked[c] = struct{}{}
 }

@@ -123,12 +123,17 @@ func (c *Cluster) blockedReason(jobID string) string {
 	if err != nil {
 		return ""
 	}
+	var parts []string
 	for _, e := range evals {
 		for tg, m := range e.FailedTGAllocs {
-			return fmt.Sprintf("group %s not placed: %v", tg, m.DimensionExhausted)
+			parts = append(parts, fmt.Sprintf("eval %.8s (%s): group %s not placed: %d nodes evaluated, filtered by class %v, constraint %v, exhausted %v",
+				e.ID, e.Status, tg, m.NodesEvaluated, m.ClassFiltered, m.ConstraintFiltered, m.DimensionExhausted))
+		}
+		if e.Status == api.EvalStatusBlocked {
+			parts = append(parts, fmt.Sprintf("eval %.8s blocked", e.ID))
 		}
 	}
-	return ""
+	return strings.Join(parts, "; ")
 }
 
 // RunJob registers job and waits for its first allocation to exist.
