@@ -95,8 +95,10 @@ type Phase struct {
 
 // Settings tune how a job runs; they do not change its output.
 type Settings struct {
-	// SortMB bounds the memory, in MiB, that a task uses to sort and merge
-	// records; past it, a map spills sorted runs to disk and merges them.
+	// SortMB bounds the memory, in MiB, in which a map task sorts its
+	// output; past it, the map spills sorted runs to disk and merges them.
+	// Merges read their runs through mappings of the files, so their
+	// memory is the page cache's.
 	SortMB int `json:"sort_mb,omitempty"`
 	// MergeFactor is how many sorted runs a merge reads at once; more runs
 	// are merged in several passes.

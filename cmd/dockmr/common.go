@@ -30,7 +30,7 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the contents of an existing output directory when the job commits"},
 		&cli.BoolFlag{Name: "cache-output", Usage: "write the output through the page cache, not with direct I/O (teragen always does)"},
-		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each task's sort and merge buffers, in MiB"},
+		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each map task's sort buffer, in MiB; more output spills"},
 		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
 		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, Usage: "how many times to try a task before failing the job"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what the tasks print"},
