@@ -13,6 +13,12 @@ const keeperEnv = "DOCKMR_FIFO_KEEPER_SOCKET"
 // IsFIFOKeeper reports whether p is dockmr-driver's machine-wide FIFO keeper.
 func (p Process) IsFIFOKeeper() bool { return p.Getenv(keeperEnv) != "" }
 
+// FIFOKeepers lists the FIFO keeper processes running on the machine,
+// whichever cluster's plugin started them.
+func FIFOKeepers() ([]Process, error) {
+	return processesWithEnvKey(keeperEnv)
+}
+
 // Processes lists every live process the cluster started, directly or not:
 // both agents, the plugins and the log collectors, including plugins left
 // running by a client agent that was killed, and the FIFO keeper if this

@@ -18,8 +18,13 @@ type Process struct {
 	Exe string
 	// Args is the command line.
 	Args []string
-	// RSS is the resident set size in bytes.
+	// RSS is the resident set size in bytes. Pages shared with other
+	// processes (the text of one binary run many times) count in full.
 	RSS uint64
+	// PSS is the proportional set size in bytes: shared pages are divided
+	// among the processes sharing them, so PSS adds up across processes.
+	// Zero if the kernel does not report it.
+	PSS uint64
 	// Env is the environment the process started with.
 	Env []string
 }
@@ -43,6 +48,25 @@ func (p Process) Name() string {
 // exact entry env ("KEY=value"). Processes that exit while being read are
 // left out.
 func processesWithEnv(env string) ([]Process, error) {
+	return processesWhere(func(environ []byte) bool { return hasEnvEntry(environ, env) })
+}
+
+// processesWithEnvKey lists the live processes whose environment sets key.
+func processesWithEnvKey(key string) ([]Process, error) {
+	prefix := []byte(key + "=")
+	return processesWhere(func(environ []byte) bool {
+		for _, kv := range bytes.Split(environ, []byte{0}) {
+			if bytes.HasPrefix(kv, prefix) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// processesWhere lists the live processes whose environment block (as in
+// /proc/<pid>/environ) satisfies match.
+func processesWhere(match func(environ []byte) bool) ([]Process, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
@@ -54,7 +78,7 @@ func processesWithEnv(env string) ([]Process, error) {
 			continue
 		}
 		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if err != nil || !hasEnvEntry(environ, env) {
+		if err != nil || !match(environ) {
 			continue
 		}
 		p, err := readProcess(pid)
@@ -89,6 +113,9 @@ func readProcess(pid int) (Process, error) {
 	if p.Exe, err = os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err != nil {
 		return p, err
 	}
+	if rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid)); err == nil {
+		p.PSS = parsePSS(rollup)
+	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
 		return p, err
@@ -118,4 +145,20 @@ func parseStat(stat []byte) (ppid int, rss uint64, err error) {
 		return 0, 0, fmt.Errorf("rss %q: %w", fields[21], err)
 	}
 	return ppid, pages * uint64(os.Getpagesize()), nil
+}
+
+// parsePSS returns the "Pss:" figure of /proc/<pid>/smaps_rollup in bytes,
+// or 0 if there is none.
+func parsePSS(rollup []byte) uint64 {
+	for _, line := range strings.Split(string(rollup), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 3 && fields[0] == "Pss:" && fields[2] == "kB" {
+			kb, err := strconv.ParseUint(fields[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb * 1024
+		}
+	}
+	return 0
 }

@@ -27,6 +27,8 @@ func TestReadProcessSelf(t *testing.T) {
 	must.NoError(t, err)
 	must.Eq(t, os.Getppid(), p.PPID)
 	must.Positive(t, p.RSS)
+	must.Positive(t, p.PSS)
+	must.LessEq(t, p.RSS, p.PSS)
 	exe, err := os.Executable()
 	must.NoError(t, err)
 	must.Eq(t, exe, p.Exe)
@@ -43,4 +45,10 @@ func TestHasEnvEntry(t *testing.T) {
 func TestUnescapeMountPath(t *testing.T) {
 	must.Eq(t, "/tmp/a b/c", unescapeMountPath(`/tmp/a\040b/c`))
 	must.Eq(t, `/tmp/tail\04`, unescapeMountPath(`/tmp/tail\04`))
+}
+
+func TestParsePSS(t *testing.T) {
+	rollup := "55d0c0000000-7ffd5bd9e000 ---p 00000000 00:00 0 [rollup]\nRss:               12345 kB\nPss:                6789 kB\nPss_Anon:           1000 kB\n"
+	must.Eq(t, uint64(6789*1024), parsePSS([]byte(rollup)))
+	must.Eq(t, uint64(0), parsePSS([]byte("Rss: 1 kB\n")))
 }
