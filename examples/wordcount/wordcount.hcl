@@ -1,14 +1,15 @@
 # Word count as a streaming job. The mapper turns text into one
 # "word<TAB>1" line per word; the reducer adds up the counts of each word,
 # relying on its input being sorted and grouped by word. Both are plain
-# tools of a busybox image, which is all the tasks need.
+# busybox tools: the example image (make image) has them, and nothing of
+# dockmr but the task runtime.
 #
 #   dockmr run --local examples/wordcount/wordcount.hcl
 #
 # writes examples/wordcount/out/part-r-0000{0,1}; expected.txt holds the
 # answer, sorted by word.
 job "wordcount" {
-  image  = "busybox:1.36"
+  image  = "dockmr/examples:dev"
   input  = ["input"]
   output = "out"
 

@@ -3,10 +3,10 @@
 // writing key<TAB>value lines on stdout (Hadoop Streaming's contract).
 //
 //	job "wordcount" {
-//	  image   = "busybox:1.36"    # the tasks' container image
-//	  input   = ["input"]         # files or directories
+//	  image   = "dockmr/examples:dev" # the tasks' container image
+//	  input   = ["input"]             # files or directories
 //	  output  = "out"
-//	  records = "lines"           # or "tera": 100-byte records
+//	  records = "lines"               # or "tera": 100-byte records
 //
 //	  map {
 //	    command = "tr -s ' ' '\\n' | awk 'NF { print $0 \"\\t1\" }'"

@@ -17,7 +17,7 @@ func TestLoadWordCountExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(path)
-	if job.Name != "wordcount" || job.Image != "busybox:1.36" {
+	if job.Name != "wordcount" || job.Image != "dockmr/examples:dev" {
 		t.Errorf("name %q, image %q", job.Name, job.Image)
 	}
 	if want := []string{filepath.Join(dir, "input")}; !slices.Equal(job.Input.Paths, want) || job.Input.Records != jobs.Lines {
