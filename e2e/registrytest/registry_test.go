@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -39,7 +39,9 @@ func TestDaemonPullsFromRegistry(t *testing.T) {
 	must.NoError(t, err)
 	_, err = cli.ImageRemove(ctx, local, image.RemoveOptions{Force: true, PruneChildren: true})
 	must.NoError(t, err)
-	t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true}) })
+	t.Cleanup(func() {
+		cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
 
 	rc, err := cli.ImagePull(ctx, ref, image.PullOptions{})
 	must.NoError(t, err)
