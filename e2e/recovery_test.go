@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/api"
@@ -159,6 +160,25 @@ func waitContainerExit(t *testing.T, id string) {
 			return false, "", err
 		}
 		return !info.State.Running, info.State.Status, nil
+	})
+	must.NoError(t, err)
+}
+
+// waitContainerGone waits until Docker no longer knows the container.
+func waitContainerGone(t *testing.T, id string) {
+	t.Helper()
+	cli, err := testimage.NewClient()
+	must.NoError(t, err)
+	defer cli.Close()
+	err = nomadtest.Poll(t.Context(), "container "+id+" to be removed", func() (bool, string, error) {
+		info, err := cli.ContainerInspect(context.Background(), id)
+		if cerrdefs.IsNotFound(err) {
+			return true, "", nil
+		}
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return false, info.State.Status, nil
 	})
 	must.NoError(t, err)
 }
