@@ -26,9 +26,9 @@ func TestTaskOptions(t *testing.T) {
 		"/alloc", "/local", "/secrets",
 		"ready",
 	}, "\n")+"\n", out)
-	shared, err := os.ReadFile(filepath.Join(c.AllocDir(alloc.ID), "alloc", "data", "from-task"))
+	fromTask, err := os.ReadFile(filepath.Join(c.AllocDir(alloc.ID), "alloc", "data", "from-task"))
 	must.NoError(t, err)
-	must.Eq(t, "shared\n", string(shared))
+	must.Eq(t, "shared\n", string(fromTask))
 
 	info := inspect(t, alloc)
 	must.Eq(t, "nobody", info.Config.User)

@@ -112,12 +112,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.server = c.newAgent("server", serverCfg)
-	c.client = c.newAgent("client", clientCfg)
-	for _, p := range []*agentProc{c.server, c.client} {
-		if err := os.WriteFile(p.cfgPath, []byte(map[string]string{"server": serverCfg, "client": clientCfg}[p.role]), 0o644); err != nil {
-			return fmt.Errorf("write %s agent config: %w", p.role, err)
-		}
+	if c.server, err = c.newAgent("server", serverCfg); err != nil {
+		return err
+	}
+	if c.client, err = c.newAgent("client", clientCfg); err != nil {
+		return err
 	}
 
 	if err := c.server.start(); err != nil {
@@ -129,14 +128,20 @@ func (c *Cluster) start(ctx context.Context) error {
 	return c.startClient(ctx)
 }
 
-func (c *Cluster) newAgent(role, cfg string) *agentProc {
-	return &agentProc{
+// newAgent writes an agent's configuration file and returns the agent, not
+// yet started.
+func (c *Cluster) newAgent(role, cfg string) (*agentProc, error) {
+	p := &agentProc{
 		role:    role,
 		nomad:   c.opts.Binaries.Nomad,
 		cfgPath: filepath.Join(c.dir, role+".hcl"),
 		logPath: c.logPath,
 		marker:  c.marker,
 	}
+	if err := os.WriteFile(p.cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, fmt.Errorf("write %s agent config: %w", role, err)
+	}
+	return p, nil
 }
 
 // waitServer waits until the server has elected itself leader and set up its

@@ -157,8 +157,9 @@ func (c *Cluster) Allocation(id string) (*api.Allocation, error) {
 	return alloc, nil
 }
 
-// WaitAlloc waits until cond holds for allocation id and returns it.
-// describe is what the timeout error reports about the last state seen.
+// WaitAlloc waits until cond holds for allocation id and returns it. what
+// names the awaited condition in the timeout error, which also describes the
+// allocation as last seen.
 func (c *Cluster) WaitAlloc(ctx context.Context, id, what string, cond func(*api.Allocation) bool) (*api.Allocation, error) {
 	var alloc *api.Allocation
 	err := waitFor(ctx, what+" in allocation "+id, func() (bool, string, error) {
