@@ -1,0 +1,322 @@
+package devcluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+)
+
+// startTimeout bounds Start when its context has no deadline. A cold
+// start takes a few seconds; this only keeps a broken one from hanging.
+const startTimeout = 2 * time.Minute
+
+// Cluster is a running development cluster.
+type Cluster struct {
+	// API is a client of the server's HTTP API, which serves every
+	// endpoint, the clients' (logs, stats, exec) included.
+	API *api.Client
+
+	opts     Options
+	stateDir string
+	ownState bool // a temporary state directory, deleted on Close
+	marker   string
+	server   *agent
+	clients  []*agent
+	nodeIDs  []string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start starts a cluster and waits until its server leads and every client
+// node is ready with dockmr-driver healthy. On failure it stops whatever
+// it started and returns an error quoting the end of the failing agent's
+// log.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	c := &Cluster{opts: opts, stateDir: opts.StateDir, marker: markerEnv + "=" + randomID()}
+	if c.stateDir == "" {
+		if c.stateDir, err = os.MkdirTemp("", "dockmr-dev-"); err != nil {
+			return nil, fmt.Errorf("create state directory: %w", err)
+		}
+		c.ownState = true
+	} else if err := os.MkdirAll(c.stateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	if err := c.start(ctx); err != nil {
+		return nil, errors.Join(err, c.Close())
+	}
+	return c, nil
+}
+
+func (c *Cluster) start(ctx context.Context) error {
+	if err := c.configure(); err != nil {
+		return err
+	}
+	if err := c.server.start(); err != nil {
+		return err
+	}
+	var err error
+	if c.API, err = api.NewClient(&api.Config{Address: c.server.address()}); err != nil {
+		return fmt.Errorf("create Nomad API client: %w", err)
+	}
+	if err := c.waitServer(ctx); err != nil {
+		return withLogTail(err, c.server)
+	}
+	for _, a := range c.clients {
+		if err := a.start(); err != nil {
+			return err
+		}
+	}
+	return c.waitClients(ctx)
+}
+
+// configure picks the agents' ports and writes their configuration files.
+func (c *Cluster) configure() error {
+	o := c.opts
+	serverPorts := ports{HTTP: o.HTTPPort, RPC: o.HTTPPort + 1, Serf: o.HTTPPort + 2}
+	if err := checkPortsFree(serverPorts); err != nil {
+		return err
+	}
+	clientPorts, err := freePorts(o.Clients)
+	if err != nil {
+		return err
+	}
+	cfg := agentConfig{
+		Name:     "dev-server",
+		DataDir:  filepath.Join(c.stateDir, "server"),
+		LogLevel: strings.ToUpper(o.LogLevel),
+		Ports:    serverPorts,
+	}
+	src, err := renderServer(cfg)
+	if err != nil {
+		return err
+	}
+	if c.server, err = c.newAgent(cfg, src); err != nil {
+		return err
+	}
+	for i := range o.Clients {
+		cfg := agentConfig{
+			Name:         fmt.Sprintf("dev-client-%d", i+1),
+			LogLevel:     strings.ToUpper(o.LogLevel),
+			Ports:        clientPorts[i],
+			Servers:      []string{fmt.Sprintf("127.0.0.1:%d", serverPorts.RPC)},
+			PluginDir:    o.Binaries.PluginDir,
+			AllowedMount: o.DataDir,
+			TaskRuntime:  o.Binaries.TaskRuntime,
+			DriverConfig: o.DriverConfig,
+		}
+		cfg.DataDir = filepath.Join(c.stateDir, cfg.Name)
+		src, err := renderClient(cfg)
+		if err != nil {
+			return err
+		}
+		a, err := c.newAgent(cfg, src)
+		if err != nil {
+			return err
+		}
+		c.clients = append(c.clients, a)
+	}
+	return nil
+}
+
+// newAgent writes an agent's configuration file and returns the agent, not
+// yet started.
+func (c *Cluster) newAgent(cfg agentConfig, src string) (*agent, error) {
+	a := &agent{
+		name:    cfg.Name,
+		nomad:   c.opts.Binaries.Nomad,
+		cfgPath: filepath.Join(c.stateDir, cfg.Name+".hcl"),
+		logPath: filepath.Join(c.stateDir, cfg.Name+".log"),
+		env:     []string{c.marker},
+		ports:   cfg.Ports,
+	}
+	if err := os.WriteFile(a.cfgPath, []byte(src), 0o644); err != nil {
+		return nil, fmt.Errorf("write %s configuration: %w", cfg.Name, err)
+	}
+	return a, nil
+}
+
+// waitServer waits until the server has elected itself leader and made
+// its keyring, without which it cannot register a client's node.
+func (c *Cluster) waitServer(ctx context.Context) error {
+	return poll(ctx, "the Nomad server to lead", func() (bool, string, error) {
+		if !c.server.running() {
+			return false, "", c.server.exitError()
+		}
+		if leader, err := c.API.Status().Leader(); err != nil || leader == "" {
+			return false, fmt.Sprintf("leader %q, %v", leader, err), nil
+		}
+		keys, _, err := c.API.Keyring().List(nil)
+		if err != nil || len(keys) == 0 {
+			return false, fmt.Sprintf("%d keys, %v", len(keys), err), nil
+		}
+		return true, "", nil
+	})
+}
+
+// waitClients waits until every client's node is ready with dockmr-driver
+// detected and healthy, and records the nodes' IDs.
+func (c *Cluster) waitClients(ctx context.Context) error {
+	ids := make(map[string]string, len(c.clients))
+	var failed *agent
+	err := poll(ctx, "the client nodes to be ready", func() (bool, string, error) {
+		for _, a := range c.clients {
+			if !a.running() {
+				failed = a
+				return false, "", a.exitError()
+			}
+		}
+		nodes, _, err := c.API.Nodes().List(nil)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		var waiting []string
+		for _, a := range c.clients {
+			if s := nodeState(nodes, a.name, ids); s != "" {
+				waiting = append(waiting, a.name+": "+s)
+				failed = a
+			}
+		}
+		return len(waiting) == 0, strings.Join(waiting, "; "), nil
+	})
+	if err != nil {
+		if failed != nil {
+			return withLogTail(err, failed)
+		}
+		return err
+	}
+	for _, a := range c.clients {
+		c.nodeIDs = append(c.nodeIDs, ids[a.name])
+	}
+	return nil
+}
+
+// nodeState returns "" when the named node is ready with a healthy
+// dockmr-driver, recording its ID in ids, else what it is waiting for.
+func nodeState(nodes []*api.NodeListStub, name string, ids map[string]string) string {
+	for _, n := range nodes {
+		if n.Name != name {
+			continue
+		}
+		ids[name] = n.ID
+		if n.Status != api.NodeStatusReady {
+			return "node " + n.Status
+		}
+		d := n.Drivers[DriverName]
+		switch {
+		case d == nil || !d.Detected:
+			return DriverName + " not detected"
+		case !d.Healthy:
+			return fmt.Sprintf("%s unhealthy: %s", DriverName, d.HealthDescription)
+		}
+		return ""
+	}
+	return "not registered"
+}
+
+// Address is the server's HTTP address, for NOMAD_ADDR.
+func (c *Cluster) Address() string { return c.server.address() }
+
+// DataDir is the directory tasks read and write.
+func (c *Cluster) DataDir() string { return c.opts.DataDir }
+
+// StateDir holds the agents' configuration files, state and logs.
+func (c *Cluster) StateDir() string { return c.stateDir }
+
+// NodeIDs are the IDs of the client nodes, in client order.
+func (c *Cluster) NodeIDs() []string { return c.nodeIDs }
+
+// LogPaths are the agents' log files, the server's first.
+func (c *Cluster) LogPaths() []string {
+	paths := []string{c.server.logPath}
+	for _, a := range c.clients {
+		paths = append(paths, a.logPath)
+	}
+	return paths
+}
+
+// Wait blocks until an agent exits, which it reports as an error, or until
+// ctx ends, which returns nil.
+func (c *Cluster) Wait(ctx context.Context) error {
+	cases := make(chan *agent, 1+len(c.clients))
+	for _, a := range append([]*agent{c.server}, c.clients...) {
+		go func() {
+			select {
+			case <-a.exited:
+				cases <- a
+			case <-ctx.Done():
+			}
+		}()
+	}
+	select {
+	case a := <-cases:
+		return withLogTail(a.exitError(), a)
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// checkPortsFree makes sure the server's fixed ports can be bound, so that
+// a clash says which port and why instead of an agent failing later.
+func checkPortsFree(p ports) error {
+	for _, port := range []int{p.HTTP, p.RPC, p.Serf} {
+		if port > 65535 {
+			return fmt.Errorf("port %d is out of range: the server uses the HTTP port and the two above it", port)
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			return fmt.Errorf("port %d on 127.0.0.1 is in use (another Nomad agent?): the server needs ports %d to %d; stop what holds it or choose another HTTP port",
+				port, p.HTTP, p.Serf)
+		}
+		l.Close()
+	}
+	return nil
+}
+
+// freePorts asks the kernel for unused loopback ports, three per agent.
+// They are released before the agents bind them; a program taking one in
+// between makes that agent fail to start, which Start reports.
+func freePorts(agents int) ([]ports, error) {
+	got := make([]int, 0, 3*agents)
+	for range 3 * agents {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("find a free port: %w", err)
+		}
+		defer l.Close()
+		got = append(got, l.Addr().(*net.TCPAddr).Port)
+	}
+	out := make([]ports, agents)
+	for i := range out {
+		out[i] = ports{HTTP: got[3*i], RPC: got[3*i+1], Serf: got[3*i+2]}
+	}
+	return out, nil
+}
+
+func randomID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,123 @@
+package devcluster
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+// ports are an agent's listeners, chosen once so that they stay the same
+// for the life of the cluster.
+type ports struct {
+	HTTP, RPC, Serf int
+}
+
+// agentConfig is what an agent's HCL configuration file is made of.
+type agentConfig struct {
+	Name     string
+	DataDir  string
+	LogLevel string
+	Ports    ports
+
+	// Client agents only.
+	Servers      []string // RPC addresses, host:port
+	PluginDir    string
+	AllowedMount string
+	TaskRuntime  string
+	DriverConfig string
+}
+
+const commonTemplate = `# Written by dockmr dev; rewritten on every start.
+name                 = "{{.Name}}"
+data_dir             = "{{.DataDir}}"
+bind_addr            = "127.0.0.1"
+log_level            = "{{.LogLevel}}"
+disable_update_check = true
+
+advertise {
+  http = "127.0.0.1"
+  rpc  = "127.0.0.1"
+  serf = "127.0.0.1"
+}
+
+ports {
+  http = {{.Ports.HTTP}}
+  rpc  = {{.Ports.RPC}}
+  serf = {{.Ports.Serf}}
+}
+`
+
+var (
+	serverTemplate = template.Must(template.New("server").Parse(commonTemplate + `
+server {
+  enabled          = true
+  bootstrap_expect = 1
+}
+`))
+
+	clientTemplate = template.Must(template.New("client").Parse(commonTemplate + `
+plugin_dir = "{{.PluginDir}}"
+
+client {
+  enabled           = true
+  servers           = [{{range $i, $s := .Servers}}{{if $i}}, {{end}}"{{$s}}"{{end}}]
+  network_interface = "lo"
+
+  options = {
+    # The agent built from the dockmr module cannot set up the cloud
+    # metadata clients, and its client fails to start while they are on.
+    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+  }
+}
+
+# Task stats reach the allocation stats API only when allocation metrics
+# are published.
+telemetry {
+  publish_allocation_metrics = true
+  collection_interval        = "1s"
+}
+
+plugin "dockmr-driver" {
+  config {
+    allowed_mounts = ["{{.AllowedMount}}"]
+    task_runtime   = "{{.TaskRuntime}}"
+    {{.DriverConfig}}
+  }
+}
+
+# The clients share one Docker daemon: Nomad's docker driver must not reap
+# the containers of the other clients, nor delete images they use.
+plugin "docker" {
+  config {
+    gc {
+      image = false
+      dangling_containers {
+        enabled = false
+      }
+    }
+  }
+}
+`))
+)
+
+// renderServer returns the server agent's configuration file.
+func renderServer(c agentConfig) (string, error) { return render(serverTemplate, c) }
+
+// renderClient returns a client agent's configuration file.
+func renderClient(c agentConfig) (string, error) { return render(clientTemplate, c) }
+
+func render(t *template.Template, c agentConfig) (string, error) {
+	for field, v := range map[string]string{
+		"name": c.Name, "data_dir": c.DataDir, "plugin_dir": c.PluginDir,
+		"allowed_mounts": c.AllowedMount, "task_runtime": c.TaskRuntime,
+	} {
+		if err := checkHCLString("agent "+field, v); err != nil {
+			return "", err
+		}
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, c); err != nil {
+		return "", fmt.Errorf("render %s agent configuration: %w", t.Name(), err)
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,28 @@
+package devcluster
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// binEnv names the directory of the built binaries; `make test` sets it.
+// Without it the repository's bin/ is used.
+const binEnv = "DOCKMR_BIN"
+
+// realBinaries returns the binaries `make build nomad` made. Tests that
+// need them fail, rather than skip, when they are missing.
+func realBinaries(t testing.TB) Binaries {
+	t.Helper()
+	dir := os.Getenv(binEnv)
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "bin")
+	}
+	b, err := FindBinaries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

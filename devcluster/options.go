@@ -1,0 +1,223 @@
+package devcluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// DriverName is the task driver every client loads; it is also the file
+// name of the plugin binary in PluginDir.
+const DriverName = "dockmr-driver"
+
+// DefaultHTTPPort is the server's HTTP port unless Options.HTTPPort says
+// otherwise: Nomad's own default, so that the nomad and dockmr commands
+// find the cluster without NOMAD_ADDR.
+const DefaultHTTPPort = 4646
+
+// MaxClients bounds Options.Clients; every client is a Nomad agent process
+// with its own plugins, so more than a few only burn memory on one machine.
+const MaxClients = 16
+
+// Options configure a development cluster.
+type Options struct {
+	// DataDir is the directory tasks read and write: every client allows
+	// dockmr-driver to bind-mount it, and nothing else. It is created if
+	// missing and kept when the cluster stops. Required.
+	DataDir string
+	// StateDir holds the agents' configuration, state and logs. Empty
+	// means a new temporary directory, deleted when the cluster stops; a
+	// directory given here is kept.
+	StateDir string
+	// Clients is the number of client agents; 0 means 1.
+	Clients int
+	// HTTPPort is the server's HTTP port; 0 means DefaultHTTPPort. The
+	// clients and the other listeners take free ports.
+	HTTPPort int
+	// Binaries are the programs the cluster runs. Required.
+	Binaries Binaries
+	// DriverConfig is added to the body of every client's
+	// `plugin "dockmr-driver" { config { ... } }` block, after the
+	// allowed_mounts and task_runtime settings the cluster makes.
+	DriverConfig string
+	// LogLevel is the agents' log level; empty means INFO.
+	LogLevel string
+}
+
+// withDefaults returns the options with their defaults filled in and their
+// paths made absolute, or an error naming the first bad setting.
+func (o Options) withDefaults() (Options, error) {
+	if o.Clients == 0 {
+		o.Clients = 1
+	}
+	if o.HTTPPort == 0 {
+		o.HTTPPort = DefaultHTTPPort
+	}
+	if o.LogLevel == "" {
+		o.LogLevel = "INFO"
+	}
+	if err := o.check(); err != nil {
+		return Options{}, err
+	}
+	var err error
+	if o.DataDir, err = filepath.Abs(o.DataDir); err != nil {
+		return Options{}, fmt.Errorf("data directory %q: %w", o.DataDir, err)
+	}
+	for _, p := range []*string{&o.StateDir, &o.Binaries.Nomad, &o.Binaries.PluginDir, &o.Binaries.TaskRuntime} {
+		if *p == "" {
+			continue
+		}
+		if *p, err = filepath.Abs(*p); err != nil {
+			return Options{}, fmt.Errorf("path %q: %w", *p, err)
+		}
+	}
+	return o, nil
+}
+
+func (o Options) check() error {
+	if o.DataDir == "" {
+		return errors.New("no data directory: set the directory tasks read and write")
+	}
+	if o.Clients < 1 || o.Clients > MaxClients {
+		return fmt.Errorf("clients %d is out of range: want 1 to %d", o.Clients, MaxClients)
+	}
+	if o.HTTPPort < 1 || o.HTTPPort > 65535 {
+		return fmt.Errorf("HTTP port %d is out of range: want 1 to 65535", o.HTTPPort)
+	}
+	switch strings.ToUpper(o.LogLevel) {
+	case "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF":
+	default:
+		return fmt.Errorf("log level %q: want TRACE, DEBUG, INFO, WARN, ERROR or OFF", o.LogLevel)
+	}
+	for field, p := range map[string]string{"data directory": o.DataDir, "state directory": o.StateDir} {
+		if err := checkHCLString(field, p); err != nil {
+			return err
+		}
+	}
+	return o.Binaries.check()
+}
+
+// checkHCLString refuses a path that the agents' HCL configuration could
+// only hold escaped; such paths are rare and escaping them would hide bugs.
+func checkHCLString(field, s string) error {
+	if strings.ContainsAny(s, "\"\\\n$%") {
+		return fmt.Errorf("%s %q holds a quote, backslash, newline, '$' or '%%', which Nomad's configuration cannot take as is; choose another", field, s)
+	}
+	return nil
+}
+
+// Binaries are the programs a cluster runs.
+type Binaries struct {
+	// Nomad is the agent, built from the same module as the plugin.
+	Nomad string
+	// PluginDir holds the dockmr-driver plugin.
+	PluginDir string
+	// TaskRuntime is the static dockmr-task binary that dockmr-driver
+	// mounts read-only into every container.
+	TaskRuntime string
+}
+
+// Driver returns the path of the dockmr-driver plugin.
+func (b Binaries) Driver() string { return filepath.Join(b.PluginDir, DriverName) }
+
+func (b Binaries) check() error {
+	driver := ""
+	if b.PluginDir != "" {
+		driver = b.Driver()
+	}
+	for _, f := range []struct{ what, path string }{
+		{"Nomad agent", b.Nomad},
+		{"driver plugin", driver},
+		{"task runtime", b.TaskRuntime},
+	} {
+		if f.path == "" {
+			return fmt.Errorf("no %s binary given", f.what)
+		}
+		if err := checkExecutable(f.path); err != nil {
+			return fmt.Errorf("%s: %w", f.what, err)
+		}
+		if err := checkHCLString(f.what+" path", f.path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkExecutable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s not found", path)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("%s is not an executable file", path)
+	}
+	return nil
+}
+
+// FindBinaries looks for nomad, plugins/dockmr-driver and dockmr-task in
+// each of dirs in turn, then for nomad and dockmr-task on the PATH. The
+// error says which are missing and how to build them.
+func FindBinaries(dirs ...string) (Binaries, error) {
+	var b Binaries
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		if b.Nomad == "" && checkExecutable(filepath.Join(dir, "nomad")) == nil {
+			b.Nomad = filepath.Join(dir, "nomad")
+		}
+		if b.PluginDir == "" && checkExecutable(filepath.Join(dir, "plugins", DriverName)) == nil {
+			b.PluginDir = filepath.Join(dir, "plugins")
+		}
+		if b.TaskRuntime == "" && checkExecutable(filepath.Join(dir, "dockmr-task")) == nil {
+			b.TaskRuntime = filepath.Join(dir, "dockmr-task")
+		}
+	}
+	if b.Nomad == "" {
+		b.Nomad = lookPath("nomad")
+	}
+	if b.TaskRuntime == "" {
+		b.TaskRuntime = lookPath("dockmr-task")
+	}
+	var missing []string
+	if b.Nomad == "" {
+		missing = append(missing, "nomad")
+	}
+	if b.PluginDir == "" {
+		missing = append(missing, "plugins/"+DriverName)
+	}
+	if b.TaskRuntime == "" {
+		missing = append(missing, "dockmr-task")
+	}
+	if len(missing) > 0 {
+		return Binaries{}, fmt.Errorf("%s not found in %s: run `make build nomad`",
+			strings.Join(missing, ", "), strings.Join(append(nonEmpty(dirs), "$PATH"), ", "))
+	}
+	return b, nil
+}
+
+func lookPath(name string) string {
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" {
+			continue
+		}
+		if p := filepath.Join(dir, name); checkExecutable(p) == nil {
+			if abs, err := filepath.Abs(p); err == nil {
+				return abs
+			}
+		}
+	}
+	return ""
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
