@@ -54,6 +54,7 @@ Examples:
 			terasortCommand(),
 			teravalidateCommand(),
 			runCommand(),
+			devCommand(),
 			taskCommand(),
 		},
 	}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dockmr/dockmr/devcluster"
+)
+
+// readyLine is the line `dockmr dev` prints once the cluster takes jobs,
+// for scripts to wait for.
+const readyLine = "dockmr dev: ready"
+
+func devCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "dev",
+		Usage: "run a Nomad cluster on this machine with dockmr-driver loaded, until Ctrl-C",
+		Description: `Starts a Nomad server agent and --clients client agents on 127.0.0.1, each
+client loading dockmr-driver from the plugins directory next to nomad, and
+waits until the driver is healthy on every client. Tasks may bind-mount
+--data-dir only: keep job input and output under it. The server's HTTP API
+listens on --http-port (Nomad's default, so NOMAD_ADDR can stay unset);
+the server also takes the two ports above it.
+
+nomad, plugins/dockmr-driver and dockmr-task are looked for in --bin-dir,
+then next to this program, then (nomad and dockmr-task) on the PATH; 'make
+build nomad' puts them all in bin/. Tasks run the example image unless
+told otherwise; 'make image' builds it.
+
+Once the cluster is ready, the last line printed is "dockmr dev: ready",
+and --ready-file, if given, is written with NOMAD_ADDR and DOCKMR_DATA_DIR
+lines a shell can source. Ctrl-C or SIGTERM stops every job, the clients,
+then the server, and removes the tasks' containers and the agents' state;
+the data directory is kept.
+
+Examples:
+   dockmr dev
+   dockmr dev --data-dir /srv/dockmr --clients 2 --ready-file /tmp/dockmr-dev.env`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data-dir", Value: filepath.Join(os.TempDir(), "dockmr-dev"),
+				Usage: "directory tasks may read and write, mounted at the same path; created if missing, kept on exit"},
+			&cli.IntFlag{Name: "clients", Value: 1, Usage: fmt.Sprintf("number of client agents, 1 to %d", devcluster.MaxClients)},
+			&cli.IntFlag{Name: "http-port", Value: devcluster.DefaultHTTPPort, Usage: "HTTP port of the server; it also takes the two ports above"},
+			&cli.StringFlag{Name: "state-dir", DefaultText: "a temporary directory, removed on exit",
+				Usage: "directory of the agents' configuration, state and logs; kept on exit"},
+			&cli.StringFlag{Name: "bin-dir", EnvVars: []string{"DOCKMR_BIN"}, DefaultText: "this program's directory",
+				Usage: "directory holding nomad, plugins/dockmr-driver and dockmr-task"},
+			&cli.StringFlag{Name: "ready-file", Usage: "file to write NOMAD_ADDR and DOCKMR_DATA_DIR into once the cluster is ready; removed on exit"},
+			&cli.StringFlag{Name: "log-level", Value: "INFO", Usage: "the agents' log level: TRACE, DEBUG, INFO, WARN or ERROR"},
+		},
+		OnUsageError: onUsageError,
+		Action:       dev,
+	}
+}
+
+func dev(c *cli.Context) error {
+	if c.Args().Present() {
+		return usageErrorf("dev: unexpected argument %q; run 'dockmr dev --help' for usage", c.Args().First())
+	}
+	opts, err := devOptions(c)
+	if err != nil {
+		return err
+	}
+	out := c.App.Writer
+	fmt.Fprintf(out, "dockmr dev: starting a Nomad server and %d client(s) with %s\n", opts.Clients, opts.Binaries.Nomad)
+	cluster, err := devcluster.Start(c.Context, opts)
+	if err != nil {
+		if c.Context.Err() != nil {
+			fmt.Fprintln(out, "dockmr dev: interrupted while starting; stopped")
+			return nil
+		}
+		return fmt.Errorf("dev: %w", err)
+	}
+	err = serveDev(c, cluster)
+	fmt.Fprintln(out, "dockmr dev: stopping jobs, clients and server")
+	if closeErr := cluster.Close(); closeErr != nil {
+		err = errors.Join(err, fmt.Errorf("dev: stop: %w", closeErr))
+	}
+	if err == nil {
+		fmt.Fprintln(out, "dockmr dev: stopped")
+	}
+	return err
+}
+
+// devOptions returns the cluster options the flags ask for.
+func devOptions(c *cli.Context) (devcluster.Options, error) {
+	if n := c.Int("clients"); n < 1 || n > devcluster.MaxClients {
+		return devcluster.Options{}, usageErrorf("dev: --clients %d is out of range; want 1 to %d", n, devcluster.MaxClients)
+	}
+	if p := c.Int("http-port"); p < 1 || p > 65533 {
+		return devcluster.Options{}, usageErrorf("dev: --http-port %d is out of range; want 1 to 65533", p)
+	}
+	switch strings.ToUpper(c.String("log-level")) {
+	case "TRACE", "DEBUG", "INFO", "WARN", "ERROR":
+	default:
+		return devcluster.Options{}, usageErrorf("dev: --log-level %q; want TRACE, DEBUG, INFO, WARN or ERROR", c.String("log-level"))
+	}
+	if c.String("data-dir") == "" {
+		return devcluster.Options{}, usageErrorf("dev: --data-dir is empty; give the directory tasks read and write")
+	}
+	dirs := []string{c.String("bin-dir")}
+	if self, err := os.Executable(); err == nil {
+		dirs = append(dirs, filepath.Dir(self))
+	}
+	bins, err := devcluster.FindBinaries(dirs...)
+	if err != nil {
+		return devcluster.Options{}, fmt.Errorf("dev: %w", err)
+	}
+	return devcluster.Options{
+		DataDir:  c.String("data-dir"),
+		StateDir: c.String("state-dir"),
+		Clients:  c.Int("clients"),
+		HTTPPort: c.Int("http-port"),
+		Binaries: bins,
+		LogLevel: c.String("log-level"),
+	}, nil
+}
+
+// serveDev tells the user how to reach the cluster and waits for Ctrl-C
+// or SIGTERM, which end it cleanly, or for an agent to exit, which is an
+// error.
+func serveDev(c *cli.Context, cluster *devcluster.Cluster) error {
+	if f := c.String("ready-file"); f != "" {
+		if err := writeReadyFile(f, cluster); err != nil {
+			return err
+		}
+		defer os.Remove(f)
+	}
+	printDevUsage(c.App.Writer, cluster)
+	if err := cluster.Wait(c.Context); err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	return nil
+}
+
+// writeReadyFile writes the cluster's environment for a shell to source,
+// through a rename so that a script waiting for the file reads all of it.
+func writeReadyFile(path string, cluster *devcluster.Cluster) error {
+	content := fmt.Sprintf("NOMAD_ADDR=%s\nDOCKMR_DATA_DIR=%s\n", cluster.Address(), cluster.DataDir())
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		return fmt.Errorf("dev: --ready-file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("dev: --ready-file: %w", err)
+	}
+	return nil
+}
+
+func printDevUsage(w io.Writer, cluster *devcluster.Cluster) {
+	data := cluster.DataDir()
+	fmt.Fprintf(w, `
+  NOMAD_ADDR  %[1]s   (web UI: %[1]s/ui)
+  data dir    %[2]s   (tasks mount it at the same path; keep input and output under it)
+  agent logs  %[3]s
+
+In another shell:
+  export NOMAD_ADDR=%[1]s DOCKMR_DATA_DIR=%[2]s
+  dockmr teragen 1m %[2]s/tera-in
+  dockmr terasort %[2]s/tera-in %[2]s/tera-out
+  dockmr teravalidate %[2]s/tera-out %[2]s/tera-report
+  nomad job run -var data_dir=%[2]s examples/teragen/teragen.nomad.hcl
+
+Press Ctrl-C to stop the cluster.
+%[4]s
+`, cluster.Address(), data, strings.Join(cluster.LogPaths(), " "), readyLine)
+}
