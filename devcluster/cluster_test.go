@@ -66,7 +66,9 @@ func TestClusterRunsTaskAndCleansUp(t *testing.T) {
 	must.NoError(t, err)
 	waitRunning(t, c, *job.ID)
 	// The task writes into the data directory, mounted at the same path.
-	err = poll(context.Background(), "the task's file", func() (bool, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = poll(ctx, "the task's file", func() (bool, string, error) {
 		b, err := os.ReadFile(out)
 		return string(b) == "hello\n", fmt.Sprintf("%q, %v", b, err), nil
 	})
