@@ -1,0 +1,246 @@
+package terajob
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+
+	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/task"
+)
+
+// GenTask is one map task of a TeraGen job that runs with no coordinator:
+// every task is started on its own, as the allocations of a Nomad job file
+// run with plain `nomad job run` are, and the tasks organise themselves
+// through the output directory with the same protocol a runner uses.
+//
+// The first task to arrive stages the job under OUTDIR/_temporary/<JobID>
+// and writes its plan; the others read that plan and refuse to run if
+// their parameters differ. Each task runs as an attempt of jobs/task and
+// commits by renaming its attempt directory, so a retried or duplicated
+// task never doubles its rows. The task that finds every task committed
+// after its own commit the job (moving the part files into OUTDIR and
+// writing _SUCCESS), one task alone winning that turn. A task of a job
+// that has committed already has nothing to do.
+type GenTask struct {
+	// Gen is the job; every task of it must be given the same.
+	Gen Gen
+	// JobID names the job's staging directory and is recorded in
+	// _SUCCESS: 1 to 64 letters, digits, '-' or '_'. A Nomad job's ID fits.
+	JobID string
+	// Index is the task's index, from 0 to Gen.Maps-1.
+	Index int
+	// Attempt is the attempt's ID, new for every attempt: a Nomad
+	// allocation ID fits.
+	Attempt string
+	// Stderr receives the task's progress; nil discards it.
+	Stderr io.Writer
+}
+
+// GenOutcome is what a GenTask did.
+type GenOutcome struct {
+	// Task is the task's manifest, nil if another attempt of the task had
+	// committed it.
+	Task *jobs.Manifest
+	// Job is the job's result when this task committed the job, or when
+	// the job had committed before this task ran.
+	Job *jobs.Result
+}
+
+// commitLock is created in the staging directory by the one task that
+// commits the job.
+const commitLock = "committing"
+
+// Run runs the task and, if it is the last to commit, the job commit.
+func (t GenTask) Run(ctx context.Context) (*GenOutcome, error) {
+	plan, err := t.plan()
+	if err != nil {
+		return nil, err
+	}
+	if res, err := committedResult(plan); res != nil || err != nil {
+		return &GenOutcome{Job: res}, err
+	}
+	if err := stage(plan); err != nil {
+		if res, _ := committedResult(plan); res != nil {
+			return &GenOutcome{Job: res}, nil // committed while this task looked
+		}
+		return nil, err
+	}
+	if plan, err = readStagedPlan(plan); err != nil {
+		return nil, err
+	}
+	out := &GenOutcome{}
+	out.Task, err = task.Run(ctx, task.Options{
+		PlanFile: plan.PlanFile(), Kind: jobs.MapTask, Index: t.Index, Attempt: t.Attempt, Stderr: t.Stderr,
+	})
+	if err != nil && !errors.Is(err, jobs.ErrAlreadyCommitted) {
+		return nil, err
+	}
+	out.Job, err = commitIfComplete(ctx, plan)
+	return out, err
+}
+
+// plan returns the plan this task would make, with the job's ID.
+func (t GenTask) plan() (*jobs.Plan, error) {
+	if err := checkJobID(t.JobID); err != nil {
+		return nil, err
+	}
+	maps := max(t.Gen.Maps, 1)
+	if t.Index < 0 || t.Index >= maps {
+		return nil, fmt.Errorf("task index %d is out of range: the job has %d map tasks, 0 to %d", t.Index, maps, maps-1)
+	}
+	plan, err := t.Gen.Plan()
+	if err != nil {
+		return nil, err
+	}
+	plan.ID = t.JobID
+	return plan, nil
+}
+
+// checkJobID checks that a job ID can name a directory.
+func checkJobID(id string) error {
+	if err := jobs.CheckAttemptID(id); err != nil {
+		return fmt.Errorf("job id %q: want 1 to 64 letters, digits, '-' or '_'", id)
+	}
+	return nil
+}
+
+// committedResult returns the job's result if the output directory holds
+// this job's committed output, and an error if it holds another job's.
+func committedResult(plan *jobs.Plan) (*jobs.Result, error) {
+	b, err := os.ReadFile(filepath.Join(plan.Job.Output, jobs.SuccessFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the output's %s: %w", jobs.SuccessFile, err)
+	}
+	var res jobs.Result
+	if err := json.Unmarshal(b, &res); err != nil || res.ID != plan.ID {
+		return nil, fmt.Errorf("output %s holds the output of another job; remove it or choose another", plan.Job.Output)
+	}
+	return &res, nil
+}
+
+// stage joins the job's staging directory, or creates it and writes the
+// plan if this task is the first. The output directory must then be new
+// or empty: job commit replaces whatever it holds.
+func stage(plan *jobs.Plan) error {
+	out := plan.Job.Output
+	if err := os.MkdirAll(filepath.Join(out, jobs.TemporaryDir), 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	if _, err := os.Stat(plan.StagingDir()); err != nil {
+		entries, err := os.ReadDir(out)
+		if err != nil {
+			return fmt.Errorf("read output directory: %w", err)
+		}
+		for _, e := range entries {
+			if e.Name() != jobs.TemporaryDir {
+				return fmt.Errorf("%w and is not empty: %s holds %s; remove it or choose another", jobs.ErrOutputExists, out, e.Name())
+			}
+		}
+	}
+	for _, dir := range []string{"attempts", "tasks"} {
+		if err := os.MkdirAll(filepath.Join(plan.StagingDir(), dir), 0o755); err != nil {
+			return fmt.Errorf("create staging directory: %w", err)
+		}
+	}
+	return writeOnce(plan)
+}
+
+// writeOnce writes the plan file unless a task has already: it links a
+// complete temporary file into place, which fails if the file exists.
+func writeOnce(plan *jobs.Plan) error {
+	b, err := json.MarshalIndent(plan, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode plan: %w", err)
+	}
+	tmp, err := os.CreateTemp(plan.StagingDir(), ".plan.*")
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(b, '\n'))
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if err := os.Link(tmp.Name(), plan.PlanFile()); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// readStagedPlan reads the plan the job's first task wrote and checks that
+// it is the job this task was given.
+func readStagedPlan(mine *jobs.Plan) (*jobs.Plan, error) {
+	staged, err := jobs.ReadPlan(mine.PlanFile())
+	if err != nil {
+		return nil, err
+	}
+	// The committing task turns Overwrite on; a late task must not mind.
+	job := staged.Job
+	job.Settings.Overwrite = mine.Job.Settings.Overwrite
+	if !reflect.DeepEqual(job, mine.Job) {
+		s, m := staged.Job, mine.Job
+		return nil, fmt.Errorf("job %s was staged with %d rows, %d maps, format %s; this task was given %d rows, %d maps, format %s: every task of a job needs the same",
+			mine.ID, s.Input.Rows, s.Map.Tasks, s.Map.Format, m.Input.Rows, m.Map.Tasks, m.Map.Format)
+	}
+	return staged, nil
+}
+
+// commitIfComplete commits the job if every task has committed and no
+// other task has begun to, returning the job's result if this call
+// committed it.
+func commitIfComplete(ctx context.Context, plan *jobs.Plan) (*jobs.Result, error) {
+	if !allCommitted(plan) {
+		return nil, nil
+	}
+	err := os.Mkdir(filepath.Join(plan.StagingDir(), commitLock), 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, nil // another task commits
+	}
+	if err != nil {
+		return nil, fmt.Errorf("commit job %s: %w", plan.ID, err)
+	}
+	// The tasks have run: jobs.Run only checks that and commits. The
+	// output directory holds nothing but the staging directories (stage
+	// made sure), which Overwrite's clearing of the output leaves alone.
+	plan.Job.Settings.Overwrite = true
+	res, err := jobs.Run(ctx, committed{}, plan)
+	if err != nil {
+		return nil, fmt.Errorf("commit job %s: %w", plan.ID, err)
+	}
+	return res, nil
+}
+
+func allCommitted(plan *jobs.Plan) bool {
+	for i := range plan.Tasks(jobs.MapTask) {
+		if _, err := os.Stat(filepath.Join(plan.TaskDir(jobs.MapTask, i), jobs.ManifestFile)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// committed is the runner of a job whose tasks have all committed: it
+// runs nothing and checks that they have.
+type committed struct{}
+
+func (committed) RunTasks(_ context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	for i := range plan.Tasks(kind) {
+		if _, err := plan.ReadManifest(kind, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
