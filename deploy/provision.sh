@@ -132,9 +132,13 @@ install_binaries() {
 	ln -sfn "$prefix/bin/dockmr" /usr/local/bin/dockmr
 }
 
+# start_service UNIT SYSV_NAME: enabled and started with systemd, else
+# started with its init script.
 start_service() {
 	if $systemd; then
-		systemctl enable -q --now "$1"
+		# -q would hide why a start failed, not only the chatter of enable.
+		systemctl enable -q "$1"
+		systemctl start "$1"
 	else
 		service "$2" start >/dev/null
 	fi
@@ -188,7 +192,7 @@ mount_data_dir() {
 start_docker() {
 	apt_install docker.io
 	if $systemd; then
-		systemctl enable -q --now docker
+		start_service docker docker
 	else
 		"$here/docker-up.sh"
 	fi
@@ -221,7 +225,9 @@ load_image() {
 install_agent() {
 	printf '%s\n' "$config" | put "/etc/nomad.d/$role.hcl" 0644
 	local other=client
-	[ "$role" = client ] && other=server
+	if [ "$role" = client ]; then
+		other=server
+	fi
 	if [ -e "/etc/nomad.d/$other.hcl" ]; then
 		rm -f "/etc/nomad.d/$other.hcl"
 		changed=true
@@ -329,8 +335,10 @@ if [ "$role" = client ] && [ ! -f "$image_tar" ] && [ ! -f "$here/../examples/im
 fi
 [ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and services"
 
-# Act.
+# Act. A command failing from here on is named, with the step it broke.
 
+trap 'log "failed (line $LINENO): $BASH_COMMAND"' ERR
+set -E
 systemd=false
 if [ -d /run/systemd/system ]; then
 	systemd=true
