@@ -167,7 +167,7 @@ mount_data_dir() {
 	apt_install nfs-common
 	local source=$server:$data_dir
 	{
-		awk -v dir="$data_dir" '$2 != dir' /etc/fstab
+		awk -v dir="$data_dir" '/^[[:space:]]*#/ || $2 != dir' /etc/fstab
 		printf '%s %s nfs rw,hard,_netdev,x-systemd.automount 0 0\n' "$source" "$data_dir"
 	} | put /etc/fstab 0644
 	if $systemd; then
