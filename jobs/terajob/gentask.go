@@ -66,24 +66,57 @@ func (t GenTask) Run(ctx context.Context) (*GenOutcome, error) {
 	if res, err := committedResult(plan); res != nil || err != nil {
 		return &GenOutcome{Job: res}, err
 	}
-	if err := stage(plan); err != nil {
+	staged, m, err := t.runTask(ctx, plan)
+	if err != nil {
+		// A task that arrives as the job commits, or an attempt outrun by
+		// its duplicate, finds the staging directory gone: the job is
+		// done all the same. Files it was writing as the commit removed
+		// the staging directory may have kept that from going entirely.
 		if res, _ := committedResult(plan); res != nil {
-			return &GenOutcome{Job: res}, nil // committed while this task looked
+			removeLeftovers(plan)
+			return &GenOutcome{Job: res}, nil
 		}
 		return nil, err
 	}
-	if plan, err = readStagedPlan(plan); err != nil {
+	res, err := commitIfComplete(ctx, staged)
+	if err != nil {
 		return nil, err
 	}
-	out := &GenOutcome{}
-	out.Task, err = task.Run(ctx, task.Options{
-		PlanFile: plan.PlanFile(), Kind: jobs.MapTask, Index: t.Index, Attempt: t.Attempt, Stderr: t.Stderr,
+	if res == nil {
+		// This attempt may have committed into a staging directory that
+		// the job commit of another task was removing.
+		if done, _ := committedResult(plan); done != nil {
+			removeLeftovers(plan)
+		}
+	}
+	return &GenOutcome{Task: m, Job: res}, nil
+}
+
+// runTask stages or joins the job and runs an attempt of the task. It
+// returns the staged plan and the attempt's manifest, which is nil if
+// another attempt committed the task.
+func (t GenTask) runTask(ctx context.Context, plan *jobs.Plan) (*jobs.Plan, *jobs.Manifest, error) {
+	if err := stage(plan); err != nil {
+		return nil, nil, err
+	}
+	staged, err := readStagedPlan(plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := task.Run(ctx, task.Options{
+		PlanFile: staged.PlanFile(), Kind: jobs.MapTask, Index: t.Index, Attempt: t.Attempt, Stderr: t.Stderr,
 	})
-	if err != nil && !errors.Is(err, jobs.ErrAlreadyCommitted) {
-		return nil, err
+	if errors.Is(err, jobs.ErrAlreadyCommitted) {
+		return staged, nil, nil
 	}
-	out.Job, err = commitIfComplete(ctx, plan)
-	return out, err
+	return staged, m, err
+}
+
+// removeLeftovers removes what remains of the staging directory of a job
+// that has committed, and the temporary directory if no other job uses it.
+func removeLeftovers(plan *jobs.Plan) {
+	os.RemoveAll(plan.StagingDir())
+	os.Remove(filepath.Join(plan.Job.Output, jobs.TemporaryDir))
 }
 
 // plan returns the plan this task would make, with the job's ID.
@@ -125,18 +158,24 @@ func committedResult(plan *jobs.Plan) (*jobs.Result, error) {
 	if err := json.Unmarshal(b, &res); err != nil || res.ID != plan.ID {
 		return nil, fmt.Errorf("output %s holds the output of another job; remove it or choose another", plan.Job.Output)
 	}
+	if res.Map.RecordsOut != plan.Job.Input.Rows {
+		return nil, fmt.Errorf("output %s holds job %s's output of %d rows, not %d; remove it or choose another",
+			plan.Job.Output, res.ID, res.Map.RecordsOut, plan.Job.Input.Rows)
+	}
 	return &res, nil
 }
 
-// stage joins the job's staging directory, or creates it and writes the
-// plan if this task is the first. The output directory must then be new
-// or empty: job commit replaces whatever it holds.
+// stage joins the job's staging directory, or creates it if this task is
+// the first, and writes the plan unless a task has. The output directory
+// must then be new or empty: job commit replaces whatever it holds.
+// Nothing here creates a staging directory that is gone: a job that has
+// committed is not staged again by a task that arrives late.
 func stage(plan *jobs.Plan) error {
 	out := plan.Job.Output
-	if err := os.MkdirAll(filepath.Join(out, jobs.TemporaryDir), 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
-	}
 	if _, err := os.Stat(plan.StagingDir()); err != nil {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return fmt.Errorf("create output directory: %w", err)
+		}
 		entries, err := os.ReadDir(out)
 		if err != nil {
 			return fmt.Errorf("read output directory: %w", err)
@@ -146,10 +185,15 @@ func stage(plan *jobs.Plan) error {
 				return fmt.Errorf("%w and is not empty: %s holds %s; remove it or choose another", jobs.ErrOutputExists, out, e.Name())
 			}
 		}
-	}
-	for _, dir := range []string{"attempts", "tasks"} {
-		if err := os.MkdirAll(filepath.Join(plan.StagingDir(), dir), 0o755); err != nil {
+		if err := os.MkdirAll(plan.StagingDir(), 0o755); err != nil {
 			return fmt.Errorf("create staging directory: %w", err)
+		}
+	}
+	// The task that created the staging directory may not have made these
+	// yet; Mkdir, unlike MkdirAll, fails once the job has committed.
+	for _, dir := range []string{"attempts", "tasks"} {
+		if err := os.Mkdir(filepath.Join(plan.StagingDir(), dir), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("join job %s: %w", plan.ID, err)
 		}
 	}
 	return writeOnce(plan)
