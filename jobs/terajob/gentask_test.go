@@ -150,11 +150,11 @@ func TestGenTaskRejectsBadInput(t *testing.T) {
 		task terajob.GenTask
 		want string
 	}{
-		"job id":     {withTask(ok, func(g *terajob.GenTask) { g.JobID = "a/b" }), `job id "a/b": want 1 to 64 letters, digits, '-' or '_'`},
-		"no job id":  {withTask(ok, func(g *terajob.GenTask) { g.JobID = "" }), `job id ""`},
-		"index":      {withTask(ok, func(g *terajob.GenTask) { g.Index = 2 }), "task index 2 is out of range: the job has 2 map tasks, 0 to 1"},
-		"attempt":    {withTask(ok, func(g *terajob.GenTask) { g.Attempt = "a b" }), `attempt id "a b"`},
-		"zero rows":  {withTask(ok, func(g *terajob.GenTask) { g.Gen.Rows = 0 }), "rows"},
+		"job id":    {withTask(ok, func(g *terajob.GenTask) { g.JobID = "a/b" }), `job id "a/b": want 1 to 64 letters, digits, '-' or '_'`},
+		"no job id": {withTask(ok, func(g *terajob.GenTask) { g.JobID = "" }), `job id ""`},
+		"index":     {withTask(ok, func(g *terajob.GenTask) { g.Index = 2 }), "task index 2 is out of range: the job has 2 map tasks, 0 to 1"},
+		"attempt":   {withTask(ok, func(g *terajob.GenTask) { g.Attempt = "a b" }), `attempt id "a b"`},
+		"zero rows": {withTask(ok, func(g *terajob.GenTask) { g.Gen.Rows = 0 }), "rows"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := tc.task.Run(context.Background())
