@@ -67,9 +67,12 @@ func cleanEnv(extra ...string) []string {
 }
 
 // requireTool returns the path of a program the checks run; a missing one
-// fails the test rather than skipping it.
+// fails the test rather than skipping it. Only -short skips it.
 func requireTool(t *testing.T, name, debianPackage string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("needs %s; not run with -short", name)
+	}
 	path, err := exec.LookPath(name)
 	if err != nil {
 		t.Fatalf("%s is not installed: run deploy/setup.sh as root (it installs Debian's %s package): %v", name, debianPackage, err)
@@ -77,9 +80,13 @@ func requireTool(t *testing.T, name, debianPackage string) string {
 	return path
 }
 
-// nomadBinary returns the Nomad agent built from this module.
+// nomadBinary returns the Nomad agent built from this module. Only -short
+// skips a test that needs it.
 func nomadBinary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the Nomad agent (make nomad); not run with -short")
+	}
 	dir := os.Getenv(binEnv)
 	if dir == "" {
 		dir = filepath.Join(repoRoot(t), "bin")
