@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/shoenig/test/must"
@@ -35,6 +36,9 @@ func TestVagrantfileValidates(t *testing.T) {
 			settings := []string{fmt.Sprintf("DOCKMR_CLIENTS=%d", clients)}
 
 			out := vagrant(t, settings, "validate")
+			if strings.Contains(out.stderr, "is reporting that it isn't usable") {
+				t.Fatalf("vagrant has no usable provider to check the settings with: run deploy/setup.sh as root (it installs Debian's vagrant-libvirt package)\n%s", out)
+			}
 			must.Eq(t, 0, out.code, out.show())
 			must.StrContains(t, out.stdout, "Vagrantfile validated successfully")
 
