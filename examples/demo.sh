@@ -82,6 +82,7 @@ set -a
 # shellcheck source=/dev/null
 . "$work/dev.env"
 set +a
+export DOCKMR_IMAGE=$image
 echo "demo: cluster ready at $NOMAD_ADDR; data in $DOCKMR_DATA_DIR"
 
 # step NAME COMMAND...: runs a dockmr command, showing its progress, and
@@ -94,7 +95,7 @@ step() {
 	echo "demo: $name: dockmr $*"
 	local t0 t1
 	t0=$(date +%s.%N)
-	"$bin/dockmr" "$@" --image "$image"
+	"$bin/dockmr" "$@"
 	t1=$(date +%s.%N)
 	secs[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 }
