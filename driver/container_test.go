@@ -30,7 +30,7 @@ func TestBuildCreateSpec(t *testing.T) {
 	}
 	spec := buildCreateSpec(cfg, tc, "/opt/dockmr/dockmr-task")
 
-	must.Eq(t, "reduce_0-a1b2", spec.Name)
+	must.Eq(t, "reduce_0.a1b2", spec.Name)
 	must.Eq(t, []string{"/dockmr-task", "reduce"}, []string(spec.Config.Cmd))
 	must.Eq(t, "/work", spec.Config.WorkingDir)
 	must.Eq(t, "1000:1000", spec.Config.User)

@@ -59,6 +59,8 @@ func newTestDriver(t *testing.T, config *PluginConfig) *testDriver {
 	if config == nil {
 		config = &PluginConfig{}
 	}
+	// The HCL default; tests must not leave their containers behind.
+	config.GC.Container = true
 	var raw []byte
 	must.NoError(t, base.MsgPackEncode(&raw, config))
 	must.NoError(t, h.SetConfig(&base.Config{PluginConfig: raw, AgentConfig: &base.AgentConfig{}}))

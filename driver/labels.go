@@ -40,7 +40,9 @@ func containerLabels(cfg *drivers.TaskConfig, user map[string]string) map[string
 var invalidNameChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]`)
 
 // containerName is unique per task and allocation, and readable in
-// `docker ps`: "<task>-<alloc id>".
+// `docker ps`: "<task>.<alloc id>". The dot matters: Nomad's own docker
+// driver reaps, as dangling, unlabelled running containers whose name has
+// a dash right before a UUID, which "<task>-<alloc id>" would be.
 func containerName(cfg *drivers.TaskConfig) string {
-	return fmt.Sprintf("%s-%s", invalidNameChars.ReplaceAllString(cfg.Name, "_"), cfg.AllocID)
+	return fmt.Sprintf("%s.%s", invalidNameChars.ReplaceAllString(cfg.Name, "_"), cfg.AllocID)
 }

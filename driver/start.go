@@ -81,12 +81,17 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 
 	d.tasks.Set(cfg.ID, h)
 	h.start()
-	d.emit(cfg, fmt.Sprintf("Started container %.12s", c.ID), map[string]string{
+	annotations := map[string]string{
 		"container_id":   c.ID,
 		"container_name": spec.Name,
 		"image":          tc.Image,
-		"pid":            strconv.Itoa(c.State.Pid),
-	})
+	}
+	// A container that already exited by the time it was inspected has
+	// no PID left to report.
+	if c.State.Pid > 0 {
+		annotations["pid"] = strconv.Itoa(c.State.Pid)
+	}
+	d.emit(cfg, fmt.Sprintf("Started container %.12s", c.ID), annotations)
 	d.logger.Info("started container", "task", cfg.Name, "alloc_id", cfg.AllocID, "container_id", c.ID, "pid", c.State.Pid)
 	return handle, nil, nil
 }

@@ -79,6 +79,10 @@ func (s *statsCollector) stream(ctx context.Context, interval time.Duration, don
 // the container's init process cannot be read from here. The returned
 // function releases the files the cgroup reader keeps open.
 func (s *statsCollector) sampler() (sampleFunc, func()) {
+	if s.pid <= 0 {
+		// The container exited before its PID could be read.
+		return func(time.Time) (*drivers.TaskResourceUsage, error) { return nil, cgstats.ErrGone }, func() {}
+	}
 	cg, err := cgstats.NewSampler(hostRoot, s.pid, s.compute)
 	if err == nil {
 		return func(now time.Time) (*drivers.TaskResourceUsage, error) {
