@@ -67,6 +67,8 @@ if [[ $(checksum teragen) == "$(checksum terasort)" && $(checksum terasort) == "
 	sums_agree=yes
 fi
 
+# Set by timed through printf -v, which shellcheck cannot follow.
+: "${t_terasort:?}" "${t_sort:?}" "${t_teravalidate:?}" "${t_cat:?}"
 gb=$(echo "$bytes / 1000000000" | bc -l)
 printf 'data          %s rows, %.2f GB, %d CPUs, --parallel %d\n' "$rows" "$gb" "$cpus" "$parallel"
 for f in binary teragen; do

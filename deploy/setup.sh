@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 declare -A wanted=(
 	[dockerd]=docker.io
 	[jq]=jq
+	[bc]=bc
+	[shellcheck]=shellcheck
+	[vagrant]=vagrant
 )
 
 missing=()
@@ -18,10 +21,13 @@ for cmd in "${!wanted[@]}"; do
 		missing+=("${wanted[$cmd]}")
 	fi
 done
-# Test and example images are FROM scratch plus a static busybox.
-if ! dpkg -s busybox-static >/dev/null 2>&1; then
-	missing+=(busybox-static)
-fi
+# Test and example images are FROM scratch plus a static busybox; the
+# Vagrantfile is validated against Vagrant's libvirt provider.
+for pkg in busybox-static vagrant-libvirt; do
+	if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+		missing+=("$pkg")
+	fi
+done
 
 if [ "${#missing[@]}" -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
