@@ -62,3 +62,11 @@ plugin "docker" {
     }
   }
 }
+
+# The client collects task resource usage (CPU, memory, the container's
+# PIDs from dockmr-driver) for the allocation stats API only when
+# allocation metrics are published.
+telemetry {
+  publish_allocation_metrics = true
+  collection_interval        = "10s"
+}
