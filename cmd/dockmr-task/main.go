@@ -1,7 +1,9 @@
 // Command dockmr-task runs one attempt of one map or reduce task of a
 // dockmr job, reading the job's plan file from shared storage. It is a
 // static binary, so that the driver can mount it into any task container;
-// the local runner runs it as a child process.
+// the local runner runs it as a child process. `dockmr-task am` runs a
+// detached job's application master, which submits the job's phases to
+// Nomad from inside the cluster.
 package main
 
 import (
@@ -10,13 +12,16 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/dockmr/dockmr/jobs/nomad"
 	"github.com/dockmr/dockmr/jobs/task"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var code int
-	if len(os.Args) > 1 && os.Args[1] == teragenCommand {
+	if len(os.Args) > 1 && os.Args[1] == nomad.AMPhase {
+		code = nomad.AMMain(ctx, os.Args[2:], os.Stderr)
+	} else if len(os.Args) > 1 && os.Args[1] == teragenCommand {
 		code = teragenMain(ctx, os.Args[2:], os.Stderr)
 	} else {
 		code = task.Main(ctx, os.Args[1:], os.Stderr)

@@ -22,7 +22,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"teragen", "--maps", "many", "10", out}, []string{"teragen:", "--help"}},
 		{[]string{"teragen", "--frobnicate", "10", out}, []string{"flag provided but not defined: -frobnicate"}},
 		{[]string{"teragen", "10", out, "--local"}, []string{"flag --local comes after the arguments; put flags before ROWS OUTDIR"}},
-		{[]string{"teragen", "--runner", "yarn", "10", out}, []string{`runner "yarn" is not known: use local`}},
+		{[]string{"teragen", "--runner", "yarn", "10", out}, []string{`runner "yarn" is not known: use local or nomad`}},
+		{[]string{"teragen", "--local", "--detach", "10", out}, []string{"--detach needs the Nomad runner"}},
+		{[]string{"teragen", "--memory", "8", "10", out}, []string{"--memory 8 is out of range; want 32 to"}},
+		{[]string{"teragen", "--cpu", "-1", "10", out}, []string{"--cpu -1 is out of range"}},
+		{[]string{"status"}, []string{"status: got 0 arguments, want JOB"}},
+		{[]string{"cancel", "a", "b"}, []string{"cancel: got 2 arguments, want JOB"}},
+		{[]string{"logs"}, []string{"logs: got 0 arguments, want JOB [TASK]"}},
+		{[]string{"list", "x"}, []string{"list: takes no arguments"}},
 		{[]string{"teragen", "--parallel", "0", "10", out}, []string{"--parallel 0 is out of range; want 1 to"}},
 		{[]string{"terasort", "--sort-mb", "0", "in", out}, []string{"--sort-mb 0 is out of range; want 1 to 4095"}},
 		{[]string{"run", "--merge-factor", "1", "spec.hcl"}, []string{"--merge-factor 1 is out of range"}},
@@ -87,11 +94,11 @@ func TestExistingOutputNeedsOverwrite(t *testing.T) {
 	if err := os.WriteFile(old, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fails(t, 1, []string{"output directory already exists: " + out, "--overwrite"}, "teragen", "100", out)
+	fails(t, 1, []string{"output directory already exists: " + out, "--overwrite"}, "teragen", "--local", "100", out)
 	if b, err := os.ReadFile(old); err != nil || string(b) != "keep me" {
 		t.Fatalf("the refused job touched the existing output: %q, %v", b, err)
 	}
-	ok(t, "teragen", "--overwrite", "--maps", "1", "100", out)
+	ok(t, "teragen", "--local", "--overwrite", "--maps", "1", "100", out)
 	if _, err := os.Stat(old); err == nil {
 		t.Error("--overwrite kept the previous output's file")
 	}
@@ -137,8 +144,8 @@ func TestStreamingFailures(t *testing.T) {
   }
 }
 `)
-	fails(t, 1, []string{`mapper "no-such-mapper-program" cannot start: executable file not found in $PATH`}, "run", notFound)
-	fails(t, 1, []string{"exit status 3: mapper: cannot parse input"}, "run", failing)
+	fails(t, 1, []string{`mapper "no-such-mapper-program" cannot start: executable file not found in $PATH`}, "run", "--local", notFound)
+	fails(t, 1, []string{"exit status 3: mapper: cannot parse input"}, "run", "--local", failing)
 	fails(t, 1, []string{badSpec + ":5:13:", "tasks -1 is too small; want at least 1"}, "run", badSpec)
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Error("a failed streaming job left its output directory")

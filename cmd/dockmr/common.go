@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,29 +15,35 @@ import (
 
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/local"
+	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
-// runners makes the runners that --runner can name. The local runner is
-// the default; the Nomad runner joins here.
+// runners makes the runners that --runner can name. The Nomad runner is
+// the default.
 var runners = map[string]func(c *cli.Context) (jobs.Runner, error){
 	"local": newLocalRunner,
+	"nomad": newNomadRunner,
 }
 
 // runFlags are the flags of every command that runs a job.
 func runFlags() []cli.Flag {
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.BoolFlag{Name: "local", Usage: "run every task as a process on this machine (same as --runner local)"},
-		&cli.StringFlag{Name: "runner", Value: "local", Usage: "how to run tasks: " + strings.Join(slices.Sorted(maps.Keys(runners)), ", ")},
-		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once"},
+		&cli.StringFlag{Name: "runner", Value: "nomad", EnvVars: []string{"DOCKMR_RUNNER"},
+			Usage: "how to run tasks: " + strings.Join(slices.Sorted(maps.Keys(runners)), ", ")},
+		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once; also the default number of tasks"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the contents of an existing output directory when the job commits"},
 		&cli.BoolFlag{Name: "cache-output", Usage: "write the output through the page cache, not with direct I/O (teragen always does)"},
 		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each map task's sort buffer, in MiB; more output spills"},
 		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
-		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, Usage: "how many times to try a task before failing the job"},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show what the tasks print"},
+		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, DefaultText: fmt.Sprintf("%d on Nomad, %d with --local", nomadMaxAttempts, jobs.DefaultMaxAttempts),
+			Usage: "how many times to try a task before failing the job"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "local runner: show what the tasks print"},
+		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON on stdout (with --detach, the job ID)"},
 		&cli.StringFlag{Name: "task-bin", EnvVars: []string{"DOCKMR_TASK_BIN"}, Hidden: true,
 			Usage: "the task runtime (dockmr-task) the local runner runs; default this program's task command"},
 	}
+	return append(flags, nomadFlags()...)
 }
 
 // checkRunFlags checks the values of the run flags.
@@ -54,7 +61,7 @@ func checkRunFlags(c *cli.Context) error {
 			return usageErrorf("%s: --%s %d is out of range; want %d to %d", commandName(c), f.name, v, f.min, f.max)
 		}
 	}
-	return nil
+	return checkNomadFlags(c)
 }
 
 // settings returns the job settings that the flags set.
@@ -62,18 +69,23 @@ func settings(c *cli.Context) jobs.Settings {
 	return jobs.Settings{
 		SortMB:      c.Int("sort-mb"),
 		MergeFactor: c.Int("merge-factor"),
-		MaxAttempts: c.Int("max-attempts"),
+		MaxAttempts: maxAttempts(c),
 		Overwrite:   c.Bool("overwrite"),
 		CacheOutput: c.Bool("cache-output"),
 	}
 }
 
+// runnerName is the name of the runner the flags choose.
+func runnerName(c *cli.Context) string {
+	if c.Bool("local") {
+		return "local"
+	}
+	return c.String("runner")
+}
+
 // newRunner returns the runner the flags choose.
 func newRunner(c *cli.Context) (jobs.Runner, error) {
-	name := c.String("runner")
-	if c.Bool("local") {
-		name = "local"
-	}
+	name := runnerName(c)
 	mk, ok := runners[name]
 	if !ok {
 		return nil, usageErrorf("runner %q is not known: use %s", name, strings.Join(slices.Sorted(maps.Keys(runners)), " or "))
@@ -97,17 +109,50 @@ func newLocalRunner(c *cli.Context) (jobs.Runner, error) {
 	return &local.Runner{Command: command, Parallel: c.Int("parallel"), Log: log}, nil
 }
 
-// runPlan runs a planned job with the runner the flags choose.
-func runPlan(c *cli.Context, plan *jobs.Plan) (*jobs.Result, error) {
+// runPlan runs a planned job with the runner the flags choose, following
+// it to the end, or submits it with --detach. report prints the result of
+// a job that ran, and says whether it is good; with --json, the result is
+// printed as JSON instead.
+func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Result) error) error {
+	if c.IsSet("image") {
+		plan.Job.Image = c.String("image")
+	}
+	if runnerName(c) == "nomad" {
+		// Before connecting: a path no task would see is the user's to fix
+		// whether or not an agent answers.
+		s, err := nomadSettings(c)
+		if err != nil {
+			return err
+		}
+		if err := nomad.CheckPaths(plan, s); err != nil {
+			return err
+		}
+	}
+	if c.Bool("detach") {
+		return detach(c, plan)
+	}
 	r, err := newRunner(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res, err := jobs.Run(c.Context, r, plan)
+	f := newFollower(r, c.App.ErrWriter)
+	res, err := jobs.Run(c.Context, f, plan)
+	f.end()
 	if errors.Is(err, jobs.ErrOutputExists) {
-		return nil, fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
+		return fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
 	}
-	return res, err
+	if err != nil {
+		return err
+	}
+	if !c.Bool("json") {
+		f.summary(c.App.ErrWriter, res)
+		return report(c.App.Writer, res)
+	}
+	reportErr := report(io.Discard, res)
+	if err := printJSON(c.App.Writer, f.result(res)); err != nil {
+		return err
+	}
+	return reportErr
 }
 
 // positional checks the run flags and returns the command's arguments,
@@ -129,6 +174,16 @@ func positional(c *cli.Context, names ...string) ([]string, error) {
 			commandName(c), len(args), strings.Join(names, " "), commandName(c))
 	}
 	return args, nil
+}
+
+// printJSON prints v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode JSON: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
 }
 
 // printResult prints what a job did.

@@ -30,13 +30,19 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 teravalidate, and streaming jobs whose mapper and reducer are any programs
 reading records on stdin and writing key<TAB>value lines on stdout.
 
-Every command takes --local to run each task as a process on this machine.
+Jobs run on the Nomad cluster that NOMAD_ADDR names (NOMAD_TOKEN,
+NOMAD_NAMESPACE, NOMAD_REGION and the TLS variables are honoured), one
+container per task under dockmr-driver; input and output live under a
+--data-dir that every client sees at the same path. Every command that runs
+a job takes --local to run each task as a process on this machine instead.
 
 Examples:
+   export DOCKMR_DATA_DIR=/data
    dockmr teragen 10m /data/tera-in
    dockmr terasort /data/tera-in /data/tera-out
    dockmr teravalidate /data/tera-out /data/tera-report
-   dockmr run examples/wordcount/wordcount.hcl`,
+   dockmr run examples/wordcount/wordcount.hcl
+   dockmr terasort --detach /data/tera-in /data/tera-out2; dockmr list`,
 		Writer:                 stdout,
 		ErrWriter:              stderr,
 		HideVersion:            true,
@@ -54,6 +60,10 @@ Examples:
 			terasortCommand(),
 			teravalidateCommand(),
 			runCommand(),
+			listCommand(),
+			statusCommand(),
+			logsCommand(),
+			cancelCommand(),
 			devCommand(),
 			taskCommand(),
 		},

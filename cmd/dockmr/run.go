@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/dockmr/dockmr/jobs"
@@ -47,16 +49,14 @@ func run(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := runPlan(c, plan)
-	if err != nil {
-		return err
-	}
-	counters := res.Map
-	if job.Reduce != nil {
-		counters = res.Reduce
-	}
-	printResult(c.App.Writer, res, counters)
-	return nil
+	return runPlan(c, plan, func(w io.Writer, res *jobs.Result) error {
+		counters := res.Map
+		if job.Reduce != nil {
+			counters = res.Reduce
+		}
+		printResult(w, res, counters)
+		return nil
+	})
 }
 
 // overrideSettings sets the settings given on the command line.
@@ -68,7 +68,7 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 	if c.IsSet("merge-factor") {
 		s.MergeFactor = flags.MergeFactor
 	}
-	if c.IsSet("max-attempts") {
+	if c.IsSet("max-attempts") || s.MaxAttempts == 0 {
 		s.MaxAttempts = flags.MaxAttempts
 	}
 	if c.IsSet("overwrite") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -58,11 +59,9 @@ func teragen(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := runPlan(c, plan)
-	if err != nil {
-		return err
-	}
-	printResult(c.App.Writer, res, res.Map)
-	fmt.Fprintf(c.App.Writer, "checksum %s\n", res.Checksum)
-	return nil
+	return runPlan(c, plan, func(w io.Writer, res *jobs.Result) error {
+		printResult(w, res, res.Map)
+		fmt.Fprintf(w, "checksum %s\n", res.Checksum)
+		return nil
+	})
 }

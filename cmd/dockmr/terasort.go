@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/terajob"
 )
 
@@ -45,13 +47,11 @@ func terasort(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := runPlan(c, plan)
-	if err != nil {
-		return err
-	}
-	printResult(c.App.Writer, res, res.Reduce)
-	fmt.Fprintf(c.App.Writer, "checksum %s\n", res.Checksum)
-	return nil
+	return runPlan(c, plan, func(w io.Writer, res *jobs.Result) error {
+		printResult(w, res, res.Reduce)
+		fmt.Fprintf(w, "checksum %s\n", res.Checksum)
+		return nil
+	})
 }
 
 // taskCounts returns the --maps and --reduces of a command, 0 maps meaning

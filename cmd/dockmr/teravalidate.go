@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,19 +48,17 @@ func teravalidate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := runPlan(c, plan)
-	if err != nil {
-		return err
-	}
-	rep, err := terajob.ReadReport(res.Output)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.Writer, "teravalidate: %d records checked in %.2fs\nchecksum %s\n",
-		res.Map.RecordsIn, res.Elapsed.Seconds(), rep.Checksum)
-	if !rep.OK() {
-		return fmt.Errorf("%s is not sorted: %d errors, listed in %s; the first: %s",
-			args[0], len(rep.Errors), rep.Path, rep.Errors[0])
-	}
-	return nil
+	return runPlan(c, plan, func(w io.Writer, res *jobs.Result) error {
+		rep, err := terajob.ReadReport(res.Output)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "teravalidate: %d records checked in %.2fs\nchecksum %s\n",
+			res.Map.RecordsIn, res.Elapsed.Seconds(), rep.Checksum)
+		if !rep.OK() {
+			return fmt.Errorf("%s is not sorted: %d errors, listed in %s; the first: %s",
+				args[0], len(rep.Errors), rep.Path, rep.Errors[0])
+		}
+		return nil
+	})
 }

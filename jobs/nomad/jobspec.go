@@ -29,6 +29,10 @@ const (
 	MetaImage  = "dockmr_image"
 )
 
+// LabelJobID labels every container of a dockmr job with the job's ID, so
+// that `docker ps --filter label=dockmr_job_id=ID` finds them.
+const LabelJobID = "dockmr_job_id"
+
 // JobPrefix starts the ID of every Nomad job dockmr submits.
 const JobPrefix = "dockmr-"
 
@@ -49,9 +53,14 @@ type Settings struct {
 	// MaxAttempts is how many allocations a task may use before the phase
 	// fails; zero takes the job's setting.
 	MaxAttempts int
-	// RescheduleDelay is the wait before a failed task's next attempt.
+	// RescheduleDelay is the wait before a failed task's next attempt;
+	// Nomad requires 5s or more, the default.
 	RescheduleDelay time.Duration
 }
+
+// minRescheduleDelay is the shortest wait before a rescheduled attempt
+// that Nomad accepts.
+const minRescheduleDelay = 5 * time.Second
 
 // PhaseJobID is the Nomad job ID of a phase of a planned job.
 func PhaseJobID(plan *jobs.Plan, kind jobs.TaskKind) string {
@@ -70,9 +79,9 @@ func imageFor(plan *jobs.Plan, kind jobs.TaskKind, s Settings) string {
 	return s.Image
 }
 
-// checkPaths makes sure tasks will see the job's files: the input paths
+// CheckPaths makes sure tasks will see the job's files: the input paths
 // and the output directory must lie under one of the data directories.
-func checkPaths(plan *jobs.Plan, s Settings) error {
+func CheckPaths(plan *jobs.Plan, s Settings) error {
 	if len(s.DataDirs) == 0 {
 		return fmt.Errorf("no shared data directory: pass --data-dir with a directory every Nomad client sees at the same path")
 	}
@@ -110,7 +119,7 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 	}
 	delay := s.RescheduleDelay
 	if delay <= 0 {
-		delay = time.Second
+		delay = minRescheduleDelay
 	}
 	cpu, mem := s.CPU, s.MemoryMB
 	if cpu <= 0 {
@@ -122,11 +131,6 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 		mem = max(256, plan.Job.Settings.SortMB*3/2+64)
 	}
 
-	mounts := make([]map[string]any, 0, len(s.DataDirs))
-	for _, d := range s.DataDirs {
-		mounts = append(mounts, map[string]any{"source": d, "target": d, "readonly": false})
-	}
-
 	task := &api.Task{
 		Name:   string(kind),
 		Driver: DriverName,
@@ -134,7 +138,8 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 			"image":   image,
 			"command": RuntimePath,
 			"args":    []string{"--plan", plan.PlanFile(), string(kind)},
-			"mounts":  mounts,
+			"mounts":  dataMounts(s.DataDirs),
+			"labels":  []map[string]string{{LabelJobID: plan.ID}},
 		},
 		Resources: &api.Resources{CPU: &cpu, MemoryMB: &mem},
 		// A task killed mid-write leaves only its attempt directory, which
@@ -165,21 +170,40 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 		ID:          &id,
 		Name:        &name,
 		Type:        ptr(api.JobTypeBatch),
-		Datacenters: s.Datacenters,
+		Datacenters: datacenters(s),
 		TaskGroups:  []*api.TaskGroup{group},
-		Meta: map[string]string{
-			MetaJobID:  plan.ID,
-			MetaName:   plan.Job.Name,
-			MetaPhase:  string(kind),
-			MetaPlan:   plan.PlanFile(),
-			MetaOutput: plan.Job.Output,
-			MetaImage:  image,
-		},
-	}
-	if len(job.Datacenters) == 0 {
-		job.Datacenters = []string{"*"}
+		Meta:        jobMeta(plan, string(kind), image),
 	}
 	return job
+}
+
+// jobMeta is the Meta of every Nomad job of a dockmr job.
+func jobMeta(plan *jobs.Plan, phase, image string) map[string]string {
+	return map[string]string{
+		MetaJobID:  plan.ID,
+		MetaName:   plan.Job.Name,
+		MetaPhase:  phase,
+		MetaPlan:   plan.PlanFile(),
+		MetaOutput: plan.Job.Output,
+		MetaImage:  image,
+	}
+}
+
+// dataMounts mounts each data directory at its own path.
+func dataMounts(dirs []string) []map[string]any {
+	mounts := make([]map[string]any, 0, len(dirs))
+	for _, d := range dirs {
+		mounts = append(mounts, map[string]any{"source": d, "target": d, "readonly": false})
+	}
+	return mounts
+}
+
+// datacenters are the settings' datacenters, all of them if none is named.
+func datacenters(s Settings) []string {
+	if len(s.Datacenters) == 0 {
+		return []string{"*"}
+	}
+	return s.Datacenters
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -41,7 +41,7 @@ func TestPhaseJob(t *testing.T) {
 	must.Eq(t, 0, *tg.RestartPolicy.Attempts)
 	must.Eq(t, 3, *tg.ReschedulePolicy.Attempts, must.Sprint("4 attempts = first + 3 reschedules"))
 	must.False(t, *tg.ReschedulePolicy.Unlimited)
-	must.Eq(t, time.Second, *tg.ReschedulePolicy.Delay)
+	must.Eq(t, 5*time.Second, *tg.ReschedulePolicy.Delay)
 
 	task := tg.Tasks[0]
 	must.Eq(t, DriverName, task.Driver)
@@ -58,12 +58,12 @@ func TestPhaseJob(t *testing.T) {
 
 func TestCheckPaths(t *testing.T) {
 	plan := testPlan()
-	must.NoError(t, checkPaths(plan, Settings{DataDirs: []string{"/srv/data/"}}))
-	err := checkPaths(plan, Settings{DataDirs: []string{"/srv/database"}})
+	must.NoError(t, CheckPaths(plan, Settings{DataDirs: []string{"/srv/data/"}}))
+	err := CheckPaths(plan, Settings{DataDirs: []string{"/srv/database"}})
 	must.ErrorContains(t, err, `input "/srv/data/in" is not under the shared data directories ["/srv/database"]`)
-	must.ErrorContains(t, checkPaths(plan, Settings{}), "--data-dir")
+	must.ErrorContains(t, CheckPaths(plan, Settings{}), "--data-dir")
 	plan.Job.Input.Paths = nil
 	plan.Job.Output = "/tmp/out"
-	must.ErrorContains(t, checkPaths(plan, Settings{DataDirs: []string{"/srv/data"}}), `output "/tmp/out"`)
+	must.ErrorContains(t, CheckPaths(plan, Settings{DataDirs: []string{"/srv/data"}}), `output "/tmp/out"`)
 	must.True(t, strings.HasPrefix(PhaseJobID(plan, jobs.ReduceTask), JobPrefix))
 }

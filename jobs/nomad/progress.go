@@ -11,12 +11,16 @@ import (
 
 // Progress is the state of one phase's tasks.
 type Progress struct {
-	Phase string
+	Phase string `json:"phase"`
 	// Tasks is the number of tasks; Done have committed, Running have a
 	// running allocation, Pending wait for placement or a retry.
-	Tasks, Done, Running, Pending int
+	Tasks   int `json:"tasks"`
+	Done    int `json:"done"`
+	Running int `json:"running"`
+	Pending int `json:"pending"`
 	// Attempts counts allocations so far; FailedAttempts those that failed.
-	Attempts, FailedAttempts int
+	Attempts       int `json:"attempts"`
+	FailedAttempts int `json:"failed_attempts"`
 }
 
 func (p Progress) String() string {
@@ -138,6 +142,11 @@ func failureOf(index int, a *api.AllocationListStub) taskFailure {
 			switch ev.Type {
 			case api.TaskDriverFailure, api.TaskSetupFailure, api.TaskFailedValidation:
 				f.Message = firstNonEmpty(ev.DriverError, ev.SetupError, ev.ValidationError, ev.DisplayMessage)
+				// A task config the driver cannot parse fails the same
+				// way on every node.
+				if ev.Type == api.TaskFailedValidation || strings.Contains(f.Message, "failed to parse config") {
+					f.Final = true
+				}
 			case api.TaskTerminated:
 				f.Message = terminatedMessage(ev)
 			case api.TaskNotRestarting:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -29,8 +30,13 @@ var _ jobs.Runner = (*Runner)(nil)
 // task has committed. When the phase fails, or ctx ends, the Nomad job is
 // stopped so that no container keeps running; the caller aborts the job.
 func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
-	if err := checkPaths(plan, r.Settings); err != nil {
+	if err := CheckPaths(plan, r.Settings); err != nil {
 		return err
+	}
+	// Cancelling removes the staging directory: a job cancelled between
+	// two phases must not start the second.
+	if _, err := os.Stat(plan.PlanFile()); err != nil {
+		return fmt.Errorf("%w: its plan is gone: %w", ErrStopped, err)
 	}
 	if imageFor(plan, kind, r.Settings) == "" {
 		return fmt.Errorf("no image for the %s phase: pass --image or set image in the job spec", kind)

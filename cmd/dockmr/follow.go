@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/nomad"
+)
+
+// follower runs the phases of a job with a runner, showing each phase's
+// progress and keeping what the summary reports.
+type follower struct {
+	runner jobs.Runner
+	w      io.Writer
+	tty    bool
+
+	mu     sync.Mutex
+	phases []*phaseRun
+	drawn  bool // a progress bar is on the terminal's last line
+}
+
+// phaseRun is what the follower saw of one phase.
+type phaseRun struct {
+	kind     jobs.TaskKind
+	tasks    int
+	progress nomad.Progress // last seen, from runners that report it
+	wall     time.Duration
+}
+
+func newFollower(r jobs.Runner, w io.Writer) *follower {
+	f := &follower{runner: r, w: w, tty: isTerminal(w)}
+	if nr, ok := r.(*nomad.Runner); ok {
+		nr.Progress = f.update
+	}
+	return f
+}
+
+// RunTasks runs one phase, timing it.
+func (f *follower) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	ph := &phaseRun{kind: kind, tasks: plan.Tasks(kind)}
+	f.mu.Lock()
+	f.phases = append(f.phases, ph)
+	f.mu.Unlock()
+	start := time.Now()
+	err := f.runner.RunTasks(ctx, plan, kind)
+	ph.wall = time.Since(start)
+	f.end()
+	return err
+}
+
+// update shows a phase's progress: a bar redrawn in place on a terminal,
+// else a line for each change.
+func (f *follower) update(p nomad.Progress) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.phases); n > 0 {
+		f.phases[n-1].progress = p
+	}
+	if !f.tty {
+		fmt.Fprintln(f.w, p)
+		return
+	}
+	fmt.Fprintf(f.w, "\r%s\033[K", bar(p, 30))
+	f.drawn = true
+}
+
+// end finishes the progress bar's line.
+func (f *follower) end() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.drawn {
+		fmt.Fprintln(f.w)
+		f.drawn = false
+	}
+}
+
+// bar draws a phase's progress: '=' for done tasks, '>' for running ones.
+func bar(p nomad.Progress, width int) string {
+	done, running := 0, 0
+	if p.Tasks > 0 {
+		done = p.Done * width / p.Tasks
+		running = min((p.Done+p.Running)*width/p.Tasks, width) - done
+	}
+	return fmt.Sprintf("%-6s [%s%s%s] %d/%d done, %d running, %d failed attempts",
+		p.Phase, strings.Repeat("=", done), strings.Repeat(">", running),
+		strings.Repeat(" ", width-done-running), p.Done, p.Tasks, p.Running, p.FailedAttempts)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
