@@ -19,13 +19,17 @@
 # It starts `dockmr dev` unless NOMAD_ADDR and DOCKMR_DATA_DIR name a
 # running cluster and its shared directory. Environment: DOCKMR_BIN
 # (default bin/, as `make build nomad image` leaves it), BENCH_HTTP_PORT
-# (the dev cluster's port, default 4646), REDUCES (default: the number of
-# CPUs), WORK (scratch directory for sort; default a new one, removed).
+# (the dev cluster's port, default 4646), MAPS and REDUCES (terasort's
+# tasks; default: the number of CPUs each), MEMORY (MiB per task, default
+# 3000: in cgroup v1 the page cache of the files a task streams counts
+# against its container's limit, and sort gets -S 8G), WORK (scratch directory for sort; default a new one, removed).
 set -euo pipefail
 
 rows=${1:-10m}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DOCKMR_BIN:-$root/bin}
+maps=${MAPS:-$(nproc)}
+memory=${MEMORY:-3000}
 reduces=${REDUCES:-$(nproc)}
 for t in jq curl; do
 	command -v "$t" >/dev/null || { echo "e2e-terasort: $t is missing" >&2; exit 1; }
@@ -66,12 +70,14 @@ trap 'rm -rf "$data"; cleanup' EXIT
 now() { date +%s%N; }
 secs() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e9 }'; }
 
-"$bin/dockmr" teragen --format ascii --maps "$(nproc)" "$rows" "$data/in" >/dev/null
+"$bin/dockmr" teragen --format ascii --maps "$(nproc)" "$rows" "$data/in" >"$work/teragen.out" 2>&1 ||
+	{ cat "$work/teragen.out" >&2; exit 1; }
 inputs=("$data"/in/part-m-*)
 bytes=$(cat "${inputs[@]}" | wc -c) # also brings the input into the page cache
 
 t0=$(now)
-"$bin/dockmr" terasort --reduces "$reduces" "$data/in" "$data/out" >"$work/terasort.out"
+"$bin/dockmr" terasort --memory "$memory" --maps "$maps" --reduces "$reduces" "$data/in" "$data/out" >"$work/terasort.out" 2>&1 ||
+	{ cat "$work/terasort.out" >&2; exit 1; }
 t1=$(now)
 LC_ALL=C sort --parallel=2 -S 8G -o "$work/sorted" "${inputs[@]}"
 t2=$(now)
@@ -107,7 +113,7 @@ r_end=$((r_submit + r_span))
 sort_ns=$((t2 - t1))
 terasort_ns=$((t1 - t0))
 printf 'data            %s rows, %.2f GB, %d CPUs\n' "$rows" "$(awk -v b="$bytes" 'BEGIN { print b / 1e9 }')" "$(nproc)"
-printf 'terasort        %6ss on Nomad, %d maps and %d reduces in containers\n' "$(secs $terasort_ns)" "$m_tasks" "$r_tasks"
+printf 'terasort        %6ss on Nomad, %d maps and %d reduces in containers of %d MiB\n' "$(secs $terasort_ns)" "$m_tasks" "$r_tasks" "$memory"
 printf 'sort            %6ss  LC_ALL=C sort --parallel=2 -S 8G\n' "$(secs $sort_ns)"
 printf 'ratio           %6sx (sort time / terasort time; goal >= 2)\n' "$(awk -v a="$sort_ns" -v b="$terasort_ns" 'BEGIN { printf "%.2f", a / b }')"
 printf 'same output     %s\n' "$same"

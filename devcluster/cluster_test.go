@@ -104,6 +104,9 @@ func TestClusterTwoClients(t *testing.T) {
 		must.True(t, n.Drivers[DriverName].Healthy, must.Sprintf("node %s", n.Name))
 	}
 	must.Len(t, 3, c.LogPaths())
+	sched, _, err := c.API.Operator().SchedulerGetConfiguration(nil)
+	must.NoError(t, err)
+	must.True(t, sched.SchedulerConfig.MemoryOversubscriptionEnabled, must.Sprint("tasks may use memory_max"))
 	must.NotEq(t, c.clients[0].ports.HTTP, c.clients[1].ports.HTTP)
 }
 

@@ -52,6 +52,14 @@ var (
 server {
   enabled          = true
   bootstrap_expect = 1
+
+  # A task's memory_max lets it use more than it reserves. A map or reduce
+  # streams files far larger than its memory, and in cgroup v1 the page
+  # cache of those files counts against the container's limit: at the bare
+  # reservation the kernel throttles the task's writes.
+  default_scheduler_config {
+    memory_oversubscription_enabled = true
+  }
 }
 `))
 

@@ -98,9 +98,14 @@ job "teragen" {
         max_file_size = 10
       }
 
+      # The page cache of the part file counts against the container's
+      # memory in cgroup v1; memory_max (where the cluster allows memory
+      # oversubscription, as `dockmr dev` does) keeps writes from being
+      # throttled at the reservation.
       resources {
-        cpu    = 500
-        memory = 128
+        cpu        = 500
+        memory     = 128
+        memory_max = 1024
       }
     }
   }
