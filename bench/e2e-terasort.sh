@@ -22,7 +22,9 @@
 # (the dev cluster's port, default 4646), MAPS and REDUCES (terasort's
 # tasks; default: the number of CPUs each), MEMORY (MiB per task, default
 # 3000: in cgroup v1 the page cache of the files a task streams counts
-# against its container's limit, and sort gets -S 8G), WORK (scratch directory for sort; default a new one, removed).
+# against its container's limit, and sort gets -S 8G), SORT_MB (each
+# map's sort buffer, default 1024: a map's half of 1 GB sorts without
+# spilling, as sort -S 8G does), WORK (scratch directory for sort; default a new one, removed).
 set -euo pipefail
 
 rows=${1:-10m}
@@ -30,6 +32,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DOCKMR_BIN:-$root/bin}
 maps=${MAPS:-$(nproc)}
 memory=${MEMORY:-3000}
+sort_mb=${SORT_MB:-1024}
 reduces=${REDUCES:-$(nproc)}
 for t in jq curl; do
 	command -v "$t" >/dev/null || { echo "e2e-terasort: $t is missing" >&2; exit 1; }
@@ -76,7 +79,7 @@ inputs=("$data"/in/part-m-*)
 bytes=$(cat "${inputs[@]}" | wc -c) # also brings the input into the page cache
 
 t0=$(now)
-"$bin/dockmr" terasort --memory "$memory" --maps "$maps" --reduces "$reduces" "$data/in" "$data/out" >"$work/terasort.out" 2>&1 ||
+"$bin/dockmr" terasort --memory "$memory" --sort-mb "$sort_mb" --maps "$maps" --reduces "$reduces" "$data/in" "$data/out" >"$work/terasort.out" 2>&1 ||
 	{ cat "$work/terasort.out" >&2; exit 1; }
 t1=$(now)
 LC_ALL=C sort --parallel=2 -S 8G -o "$work/sorted" "${inputs[@]}"
@@ -113,7 +116,7 @@ r_end=$((r_submit + r_span))
 sort_ns=$((t2 - t1))
 terasort_ns=$((t1 - t0))
 printf 'data            %s rows, %.2f GB, %d CPUs\n' "$rows" "$(awk -v b="$bytes" 'BEGIN { print b / 1e9 }')" "$(nproc)"
-printf 'terasort        %6ss on Nomad, %d maps and %d reduces in containers of %d MiB\n' "$(secs $terasort_ns)" "$m_tasks" "$r_tasks" "$memory"
+printf 'terasort        %6ss on Nomad, %d maps and %d reduces in containers of %d MiB, --sort-mb %d\n' "$(secs $terasort_ns)" "$m_tasks" "$r_tasks" "$memory" "$sort_mb"
 printf 'sort            %6ss  LC_ALL=C sort --parallel=2 -S 8G\n' "$(secs $sort_ns)"
 printf 'ratio           %6sx (sort time / terasort time; goal >= 2)\n' "$(awk -v a="$sort_ns" -v b="$terasort_ns" 'BEGIN { printf "%.2f", a / b }')"
 printf 'same output     %s\n' "$same"
