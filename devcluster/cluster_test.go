@@ -125,6 +125,32 @@ func TestStartRefusesBusyPort(t *testing.T) {
 	must.NoError(t, err, must.Sprint("a state directory the caller chose is kept"))
 }
 
+func TestHasImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("asks the Docker daemon")
+	}
+	ref := testimage.EnsureT(t)
+	ok, err := HasImage(context.Background(), ref)
+	must.NoError(t, err)
+	must.True(t, ok)
+	ok, err = HasImage(context.Background(), "dockmr/no-such-image:nope")
+	must.NoError(t, err)
+	must.False(t, ok)
+}
+
+// TestStartWithoutDocker fails at once, saying which daemon and what to do,
+// and starts nothing.
+func TestStartWithoutDocker(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	_, err := Start(context.Background(), Options{DataDir: dataDir, HTTPPort: 1, Binaries: realBinaries(t)})
+	must.ErrorContains(t, err, "no Docker daemon answers at unix://"+sock)
+	must.ErrorContains(t, err, "start one (`make deps` does) or set DOCKER_HOST")
+	_, err = os.Stat(dataDir)
+	must.True(t, os.IsNotExist(err), must.Sprint("nothing is created"))
+}
+
 func sleeperJob(image, dataDir, script string) *api.Job {
 	cpu, mem := 50, 32
 	job := api.NewBatchJob("sleeper", "sleeper", "global", 50)

@@ -17,6 +17,10 @@ import (
 // for scripts to wait for.
 const readyLine = "dockmr dev: ready"
 
+// exampleImage is the image `make image` builds, which jobs run in unless
+// told otherwise.
+const exampleImage = "dockmr/examples:dev"
+
 func devCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
@@ -131,6 +135,9 @@ func serveDev(c *cli.Context, cluster *devcluster.Cluster) error {
 			return err
 		}
 		defer os.Remove(f)
+	}
+	if ok, err := devcluster.HasImage(c.Context, exampleImage); err == nil && !ok {
+		fmt.Fprintf(c.App.Writer, "\nnote: the example image %s is missing: run 'make image', or pass --image to jobs\n", exampleImage)
 	}
 	printDevUsage(c.App.Writer, cluster)
 	if err := cluster.Wait(c.Context); err != nil {
