@@ -6,4 +6,10 @@
 // fresh attempt directory and Hadoop's commit protocol keeps the output
 // exact. The runner follows the allocations to the end of the phase and
 // stops the phase early when a failure cannot get better by retrying.
+//
+// A detached job has an application master, as in Hadoop: a Nomad job of
+// its own (dockmr-<job id>-am) whose one task runs `dockmr-task am` in the
+// job's image and runs the job with the same Runner from inside the
+// cluster. Every Nomad job of a dockmr job carries the dockmr job's ID in
+// its Meta, which is all that List, Status, Logs and Cancel need.
 package nomad

@@ -27,6 +27,8 @@ const (
 	MetaPlan   = "dockmr_plan"
 	MetaOutput = "dockmr_output"
 	MetaImage  = "dockmr_image"
+	// MetaLastPhase is the job's last phase, map or reduce.
+	MetaLastPhase = "dockmr_last_phase"
 )
 
 // LabelJobID labels every container of a dockmr job with the job's ID, so
@@ -180,12 +182,13 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 // jobMeta is the Meta of every Nomad job of a dockmr job.
 func jobMeta(plan *jobs.Plan, phase, image string) map[string]string {
 	return map[string]string{
-		MetaJobID:  plan.ID,
-		MetaName:   plan.Job.Name,
-		MetaPhase:  phase,
-		MetaPlan:   plan.PlanFile(),
-		MetaOutput: plan.Job.Output,
-		MetaImage:  image,
+		MetaJobID:     plan.ID,
+		MetaName:      plan.Job.Name,
+		MetaPhase:     phase,
+		MetaPlan:      plan.PlanFile(),
+		MetaOutput:    plan.Job.Output,
+		MetaImage:     image,
+		MetaLastPhase: string(plan.OutputKind()),
 	}
 }
 

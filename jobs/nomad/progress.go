@@ -86,10 +86,13 @@ func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 		if !ok || i < 0 || i >= s.tasks {
 			continue
 		}
-		v.progress.Attempts++
 		t := &tasks[i]
 		if a.DesiredStatus == api.AllocDesiredStatusStop {
 			v.stopping = true
+		}
+		// An allocation stopped before it ran was no attempt.
+		if a.ClientStatus != api.AllocClientStatusPending || a.DesiredStatus == api.AllocDesiredStatusRun {
+			v.progress.Attempts++
 		}
 		switch a.ClientStatus {
 		case api.AllocClientStatusComplete:
@@ -142,9 +145,7 @@ func failureOf(index int, a *api.AllocationListStub) taskFailure {
 			switch ev.Type {
 			case api.TaskDriverFailure, api.TaskSetupFailure, api.TaskFailedValidation:
 				f.Message = firstNonEmpty(ev.DriverError, ev.SetupError, ev.ValidationError, ev.DisplayMessage)
-				// A task config the driver cannot parse fails the same
-				// way on every node.
-				if ev.Type == api.TaskFailedValidation || strings.Contains(f.Message, "failed to parse config") {
+				if ev.Type == api.TaskFailedValidation || finalDriverError(f.Message) {
 					f.Final = true
 				}
 			case api.TaskTerminated:
@@ -184,4 +185,29 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// finalDriverError reports whether dockmr-driver refused to start a task for
+// a reason that no other attempt would escape: a task config it cannot
+// parse, a bad image reference, an image the registry does not have, a
+// mount outside allowed_mounts. The driver marks these errors
+// unrecoverable, but Nomad says so in a task event only when the restart
+// policy allows restarts, and a phase allows none (a retry is a new
+// allocation, for a new attempt directory), so the message tells.
+func finalDriverError(msg string) bool {
+	msg = strings.ToLower(msg)
+	for _, s := range []string{"failed to parse config", "invalid reference format", "allowed_mounts"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	if !strings.Contains(msg, "pull image") {
+		return false
+	}
+	for _, s := range []string{"manifest unknown", "repository does not exist", "no such image", "not found"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -70,3 +70,37 @@ func TestJudge_OOMMessage(t *testing.T) {
 		&api.TaskEvent{Type: api.TaskTerminated, ExitCode: 137, Signal: 9, Details: map[string]string{"oom_killed": "true"}})})
 	must.StrContains(t, v.failure.Error(), "exit code 137, signal 9, killed for using more memory than allowed")
 }
+
+// With no restarts allowed, Nomad reports "Policy allows no restarts", not
+// "Error was unrecoverable": the driver's message decides.
+func TestJudge_FinalDriverFailureWithoutRestarts(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 2, maxAttempts: 4}
+	for msg, final := range map[string]bool{
+		`rpc error: code = FailedPrecondition desc = pull image "127.0.0.1:5000/x:1": Error response from daemon: manifest for 127.0.0.1:5000/x:1 not found: manifest unknown`: true,
+		`failed to parse config: Incorrect attribute value type`:                                                       true,
+		`mounts[0].source: "/etc" is not under any of allowed_mounts ["/srv"]`:                                         true,
+		`pull image "x:1": Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: no such host`: false,
+		`start container "m": Error response from daemon: driver failed programming external connectivity`:             false,
+	} {
+		v := s.judge([]*api.AllocationListStub{
+			stub("a0", 0, "failed", "run",
+				&api.TaskEvent{Type: api.TaskDriverFailure, DriverError: msg},
+				&api.TaskEvent{Type: api.TaskNotRestarting, RestartReason: "Policy allows no restarts"}),
+			stub("a1", 1, "running", "run"),
+		})
+		must.Eq(t, final, v.failure != nil, must.Sprint(msg))
+		if final {
+			must.StrContains(t, v.failure.Error(), msg)
+		}
+	}
+}
+
+func TestJudge_StoppedBeforeRunningIsNoAttempt(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 1, maxAttempts: 4}
+	v := s.judge([]*api.AllocationListStub{
+		stub("a0", 0, "failed", "run", &api.TaskEvent{Type: api.TaskTerminated, ExitCode: 1}),
+		stub("a1", 0, "pending", "stop"),
+	})
+	must.Eq(t, 1, v.progress.Attempts)
+	must.Eq(t, 1, v.progress.FailedAttempts)
+}

@@ -94,13 +94,13 @@ func status(client *api.Client, id string, js []nomadJob) (*JobStatus, error) {
 		}
 	}
 	st.Result = committedResult(st.Output, id)
-	st.State = judgeState(st, stopped)
+	st.State = judgeState(st, stopped, first.Meta[MetaLastPhase])
 	return st, nil
 }
 
 // judgeState tells the job's state from its phases: committed output is
 // complete whatever Nomad says, a failure fails it, a stop cancels it.
-func judgeState(st *JobStatus, stopped bool) string {
+func judgeState(st *JobStatus, stopped bool, lastPhase string) string {
 	switch {
 	case st.Result != nil:
 		return StateComplete
@@ -116,7 +116,7 @@ func judgeState(st *JobStatus, stopped bool) string {
 	}
 	// Every Nomad job ended and none failed: a committed job whose output
 	// this machine does not see, or a foreground job between its phases.
-	if st.Detached || len(st.Phases) > 0 && st.Phases[len(st.Phases)-1].Phase == string(jobs.ReduceTask) {
+	if st.Detached || len(st.Phases) > 0 && st.Phases[len(st.Phases)-1].Phase == lastPhase {
 		return StateComplete
 	}
 	return StateRunning
