@@ -9,7 +9,9 @@
 # allocation is one map task; NOMAD_ALLOC_INDEX picks its rows and
 # NOMAD_ALLOC_ID names its attempt, so a rescheduled allocation starts a
 # fresh attempt and the output never holds a row twice. The output
-# directory must not exist yet (or be empty).
+# directory must not exist yet (or be empty). A job stopped midway leaves
+# its committed maps under output/_temporary/teragen: running it again
+# with the same variables runs only the maps that had not finished.
 #
 # The clients need dockmr-driver with data_dir under its allowed_mounts and
 # task_runtime set (the README's plugin block; `dockmr dev` does both),

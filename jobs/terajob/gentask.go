@@ -212,6 +212,9 @@ func writeOnce(plan *jobs.Plan) error {
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(append(b, '\n'))
+	if err == nil {
+		err = tmp.Chmod(0o644) // tasks may run as other users
+	}
 	if closeErr := tmp.Close(); err == nil {
 		err = closeErr
 	}

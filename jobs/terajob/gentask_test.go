@@ -227,3 +227,25 @@ func withTask(t terajob.GenTask, f func(*terajob.GenTask)) terajob.GenTask {
 	f(&t)
 	return t
 }
+
+// A job stopped after some maps committed resumes when run again: the
+// committed maps are not run twice and the job commits.
+func TestGenTasksResume(t *testing.T) {
+	gen := terajob.Gen{Rows: 3000, Format: tera.ASCII, Maps: 2, Output: filepath.Join(t.TempDir(), "out")}
+	first := genTasks(gen, "teragen")
+	if out, err := first[0].Run(context.Background()); err != nil || out.Task == nil || out.Job != nil {
+		t.Fatalf("first run of map 0: %+v, %v", out, err)
+	}
+	again := genTasks(gen, "teragen")
+	for i := range again {
+		again[i].Attempt = fmt.Sprintf("again%d", i)
+	}
+	out, err := again[0].Run(context.Background())
+	if err != nil || out.Task != nil || out.Job != nil {
+		t.Errorf("map 0 again: %+v, %v; want nothing run, as it had committed", out, err)
+	}
+	out, err = again[1].Run(context.Background())
+	if err != nil || out.Task == nil || out.Job == nil || out.Job.Map.RecordsOut != 3000 {
+		t.Errorf("map 1: %+v, %v; want it run and the job committed with 3000 records", out, err)
+	}
+}
