@@ -44,6 +44,7 @@ func TestMapReduce(t *testing.T) {
 	t.Run("WordCountInAnotherImage", env.testWordCountImage)
 	t.Run("RetryAfterFailure", env.testRetry)
 	t.Run("CancelDetached", env.testCancel)
+	t.Run("CancelForeground", env.testCancelForeground)
 	t.Run("UnknownImage", env.testUnknownImage)
 	t.Run("SpecError", env.testSpecError)
 }
@@ -146,6 +147,7 @@ type mrSummary struct {
 // mrStatus is the part of `dockmr status --json` the tests read.
 type mrStatus struct {
 	ID     string `json:"id"`
+	Output string `json:"output"`
 	State  string `json:"state"`
 	Error  string `json:"error"`
 	Phases []struct {
@@ -166,20 +168,27 @@ func decodeRun[T any](t *testing.T, r mrRun) T {
 	return v
 }
 
-// waitStatus polls `dockmr mrStatus` until cond holds.
+// waitStatus polls `dockmr status` until cond holds.
 func (e *mrEnv) waitStatus(t *testing.T, id string, cond func(mrStatus) bool) mrStatus {
 	t.Helper()
-	// A bound for a job that never gets there, not a timing assertion.
+	var st mrStatus
+	e.waitFor(t, func() bool {
+		st = decodeRun[mrStatus](t, e.ok(t, "status", "--json", id))
+		return cond(st)
+	})
+	return st
+}
+
+// waitFor polls cond until it holds, failing the test after minutes: a
+// bound for a job that never gets there, not a timing assertion.
+func (e *mrEnv) waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	for {
-		st := decodeRun[mrStatus](t, e.ok(t, "status", "--json", id))
-		if cond(st) {
-			return st
-		}
+	for !cond() {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("job %s: last mrStatus %+v", id, st)
+			t.Fatalf("gave up waiting: %v", ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -277,11 +286,30 @@ func (e *mrEnv) testRetry(t *testing.T) {
 	must.Eq(t, 1, sum.Phases[0].Failed)
 	b, err := os.ReadFile(filepath.Join(e.path(t, "out"), "part-m-00000"))
 	must.NoError(t, err)
+	e.ok(t, "logs", sum.ID, "m-00000")
+	must.StrContains(t, e.dockmr(t, "logs", sum.ID, "m-00001").stderr, "task m-00001: no attempt has started yet")
 	must.Eq(t, "b\na\nc\n", string(b), must.Sprint("a map-only job writes its records in input order"))
 }
 
 func (e *mrEnv) testCancel(t *testing.T) {
 	e.cluster.Watch(t)
+	spec := e.slowSpec(t)
+	id := strings.TrimSpace(e.ok(t, "run", "--detach", spec).stdout)
+	e.waitStatus(t, id, func(s mrStatus) bool {
+		return len(s.Phases) == 2 && s.Phases[1].Running == 2
+	})
+	must.SliceNotEmpty(t, containersOf(t, id), must.Sprint("containers of running tasks"))
+
+	must.StrContains(t, e.ok(t, "cancel", id).stdout, "cancelled")
+	must.SliceEmpty(t, containersOf(t, id), must.Sprint("containers left after cancel"))
+	_, err := os.Stat(e.path(t, "out"))
+	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after cancel: %v", err))
+	must.Eq(t, "cancelled", decodeRun[mrStatus](t, e.ok(t, "status", "--json", id)).State)
+}
+
+// slowSpec writes a map-only job of two tasks that sleep until stopped.
+func (e *mrEnv) slowSpec(t *testing.T) string {
+	t.Helper()
 	input := e.path(t, "input.txt")
 	must.NoError(t, os.MkdirAll(filepath.Dir(input), 0o755))
 	must.NoError(t, os.WriteFile(input, []byte("x\ny\n"), 0o644))
@@ -295,17 +323,35 @@ func (e *mrEnv) testCancel(t *testing.T) {
   }
 }
 `), 0o644))
-	id := strings.TrimSpace(e.ok(t, "run", "--detach", spec).stdout)
-	e.waitStatus(t, id, func(s mrStatus) bool {
-		return len(s.Phases) == 2 && s.Phases[1].Running == 2
-	})
-	must.SliceNotEmpty(t, containersOf(t, id), must.Sprint("containers of running tasks"))
+	return spec
+}
 
-	must.StrContains(t, e.ok(t, "cancel", id).stdout, "cancelled")
-	must.SliceEmpty(t, containersOf(t, id), must.Sprint("containers left after cancel"))
-	_, err := os.Stat(e.path(t, "out"))
+// A job that the command follows ends when it is cancelled elsewhere.
+func (e *mrEnv) testCancelForeground(t *testing.T) {
+	e.cluster.Watch(t)
+	out := e.path(t, "out")
+	cmd := exec.CommandContext(t.Context(), e.bin, "run", e.slowSpec(t))
+	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+e.cluster.Address(), "DOCKMR_DATA_DIR="+e.data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	must.NoError(t, cmd.Start())
+
+	var id string
+	e.waitFor(t, func() bool {
+		for _, st := range decodeRun[[]mrStatus](t, e.ok(t, "list", "--json")) {
+			if st.Output == out && len(st.Phases) == 1 && st.Phases[0].Running == 2 {
+				id = st.ID
+			}
+		}
+		return id != ""
+	})
+	e.ok(t, "cancel", id)
+	err := cmd.Wait()
+	must.Eq(t, 1, cmd.ProcessState.ExitCode(), must.Sprintf("%v: %s", err, stderr.String()))
+	must.StrContains(t, stderr.String(), "the Nomad job was stopped")
+	must.SliceEmpty(t, containersOf(t, id))
+	_, err = os.Stat(out)
 	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after cancel: %v", err))
-	must.Eq(t, "cancelled", decodeRun[mrStatus](t, e.ok(t, "status", "--json", id)).State)
 }
 
 // containersOf lists the running containers of a dockmr job.
