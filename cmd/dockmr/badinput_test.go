@@ -29,6 +29,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"status"}, []string{"status: got 0 arguments, want JOB"}},
 		{[]string{"cancel", "a", "b"}, []string{"cancel: got 2 arguments, want JOB"}},
 		{[]string{"logs"}, []string{"logs: got 0 arguments, want JOB [TASK]"}},
+		{[]string{"logs", "job_1", "map-3"}, []string{`logs: task "map-3": want a task like m-00003`}},
 		{[]string{"list", "x"}, []string{"list: takes no arguments"}},
 		{[]string{"teragen", "--parallel", "0", "10", out}, []string{"--parallel 0 is out of range; want 1 to"}},
 		{[]string{"terasort", "--sort-mb", "0", "in", out}, []string{"--sort-mb 0 is out of range; want 1 to 4095"}},

@@ -22,7 +22,8 @@ type follower struct {
 
 	mu     sync.Mutex
 	phases []*phaseRun
-	drawn  bool // a progress bar is on the terminal's last line
+	drawn  bool   // a progress bar is on the terminal's last line
+	last   string // the last progress line shown
 }
 
 // phaseRun is what the follower saw of one phase.
@@ -63,7 +64,11 @@ func (f *follower) update(p nomad.Progress) {
 		f.phases[n-1].progress = p
 	}
 	if !f.tty {
-		fmt.Fprintln(f.w, p)
+		// Attempts that are not shown change too.
+		if line := p.String(); line != f.last {
+			fmt.Fprintln(f.w, line)
+			f.last = line
+		}
 		return
 	}
 	fmt.Fprintf(f.w, "\r%s\033[K", bar(p, 30))

@@ -32,6 +32,11 @@ func logs(c *cli.Context) error {
 		return usageErrorf("logs: got %d arguments, want JOB [TASK]", c.NArg())
 	}
 	id, task := c.Args().Get(0), c.Args().Get(1)
+	if task != "" {
+		if _, _, err := nomad.ParseTask(task); err != nil {
+			return usageErrorf("logs: %v", err)
+		}
+	}
 	streams := []struct {
 		name string
 		out  bool

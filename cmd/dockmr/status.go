@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
@@ -56,8 +57,12 @@ func status(c *cli.Context) error {
 		fmt.Fprintf(w, "error: %s\n", st.Error)
 	}
 	if res := st.Result; res != nil {
+		out := res.Map
+		if st.Phases[len(st.Phases)-1].Phase == string(jobs.ReduceTask) {
+			out = res.Reduce
+		}
 		fmt.Fprintf(w, "committed: %d records, %d bytes, checksum %s, %.2fs\n",
-			res.Map.RecordsOut+res.Reduce.RecordsOut, res.Map.BytesOut+res.Reduce.BytesOut, res.Checksum, res.Elapsed.Seconds())
+			out.RecordsOut, out.BytesOut, res.Checksum, res.Elapsed.Seconds())
 	}
 	return nil
 }

@@ -67,13 +67,13 @@ func TestParseTask(t *testing.T) {
 		phase string
 		index int
 	}{"m-00003": {"map", 3}, "r-0": {"reduce", 0}, "am": {AMPhase, 0}} {
-		phase, index, err := parseTask(name)
+		phase, index, err := ParseTask(name)
 		must.NoError(t, err)
 		must.Eq(t, want.phase, phase)
 		must.Eq(t, want.index, index)
 	}
 	for _, bad := range []string{"", "map-3", "m-", "x-00001", "m-1a"} {
-		_, _, err := parseTask(bad)
+		_, _, err := ParseTask(bad)
 		must.ErrorContains(t, err, "want a task like m-00003")
 	}
 }

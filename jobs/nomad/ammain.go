@@ -34,7 +34,14 @@ func AMMain(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dockmr-task am: %v\n", err)
 		return 1
 	}
-	r := &Runner{Client: client, Settings: spec.Settings, Progress: func(p Progress) { fmt.Fprintln(stderr, p) }}
+	last := ""
+	progress := func(p Progress) {
+		if line := p.String(); line != last {
+			fmt.Fprintln(stderr, line)
+			last = line
+		}
+	}
+	r := &Runner{Client: client, Settings: spec.Settings, Progress: progress}
 	res, err := jobs.Run(ctx, r, spec.Plan)
 	if err != nil {
 		fmt.Fprintf(stderr, "dockmr-task am: %v\n", err)

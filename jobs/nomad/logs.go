@@ -14,9 +14,9 @@ import (
 
 var taskName = regexp.MustCompile(`^([mr])-(\d+)$`)
 
-// parseTask reads a task name, m-00003 or r-0, or "am" for the
+// ParseTask reads a task name, m-00003 or r-0, or "am" for the
 // application master.
-func parseTask(name string) (phase string, index int, err error) {
+func ParseTask(name string) (phase string, index int, err error) {
 	if name == AMPhase {
 		return AMPhase, 0, nil
 	}
@@ -41,7 +41,7 @@ func Logs(ctx context.Context, client *api.Client, id, task, logType string, w i
 	if task == "" {
 		task = AMPhase
 	}
-	phase, index, err := parseTask(task)
+	phase, index, err := ParseTask(task)
 	if err != nil {
 		return err
 	}
