@@ -141,6 +141,9 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 	if errors.Is(err, jobs.ErrOutputExists) {
 		return fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
 	}
+	if err != nil && c.Context.Err() != nil {
+		return fmt.Errorf("job %s (%s) interrupted: its tasks were stopped and its output removed", plan.Job.Name, plan.ID)
+	}
 	if err != nil {
 		return err
 	}

@@ -53,10 +53,18 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 }
 
 // stop deregisters the phase's job without purging it, so its allocations
-// (and their logs) stay visible until Nomad's garbage collection.
+// (and their logs) stay visible until Nomad's garbage collection, and waits
+// a while for its containers to end: the job's abort removes the staging
+// directory they write in.
 func (r *Runner) stop(jobID string) {
-	_, _, _ = r.Client.Jobs().Deregister(jobID, false, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
+	defer cancel()
+	_ = stopAndWait(ctx, r.Client, jobID)
 }
+
+// stopWait bounds how long a failed or cancelled phase waits for its
+// containers to stop: a few kill timeouts.
+const stopWait = time.Minute
 
 // follow watches the phase's allocations with blocking queries.
 func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, jobID string, maxAttempts int) error {
