@@ -10,7 +10,7 @@
 #   MAPS, REDUCES    teragen's maps and terasort's reduces (default: the number of CPUs)
 #   DOCKMR_BIN       directory of dockmr, dockmr-task, nomad and plugins/ (default bin/)
 #   DEMO_HTTP_PORT   the cluster's HTTP port (default 4646; it also takes the two above)
-#   DEMO_DIR         where data and logs go (default a new directory in /tmp, removed after)
+#   DEMO_DIR         where data and logs go (default a new directory in $TMPDIR, removed after)
 #   DEMO_IMAGE       the tasks' image (default dockmr/examples:dev)
 set -euo pipefail
 
@@ -40,7 +40,7 @@ if [ -n "${DEMO_DIR:-}" ]; then
 	mkdir -p "$work"
 	keep=1
 else
-	work=$(mktemp -d /tmp/dockmr-demo.XXXXXX)
+	work=$(mktemp -d "${TMPDIR:-/tmp}/dockmr-demo.XXXXXX")
 	keep=
 fi
 data=$work/data
