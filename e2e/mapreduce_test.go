@@ -45,6 +45,7 @@ func TestMapReduce(t *testing.T) {
 	t.Run("RetryAfterFailure", env.testRetry)
 	t.Run("CancelDetached", env.testCancel)
 	t.Run("CancelForeground", env.testCancelForeground)
+	t.Run("InterruptForeground", env.testInterrupt)
 	t.Run("UnknownImage", env.testUnknownImage)
 	t.Run("SpecError", env.testSpecError)
 }
@@ -352,6 +353,34 @@ func (e *mrEnv) testCancelForeground(t *testing.T) {
 	must.SliceEmpty(t, containersOf(t, id))
 	_, err = os.Stat(out)
 	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after cancel: %v", err))
+}
+
+// Ctrl-C on a followed job stops its tasks and removes its output.
+func (e *mrEnv) testInterrupt(t *testing.T) {
+	e.cluster.Watch(t)
+	out := e.path(t, "out")
+	cmd := exec.CommandContext(t.Context(), e.bin, "run", e.slowSpec(t))
+	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+e.cluster.Address(), "DOCKMR_DATA_DIR="+e.data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	must.NoError(t, cmd.Start())
+
+	var id string
+	e.waitFor(t, func() bool {
+		for _, st := range decodeRun[[]mrStatus](t, e.ok(t, "list", "--json")) {
+			if st.Output == out && len(st.Phases) == 1 && st.Phases[0].Running == 2 {
+				id = st.ID
+			}
+		}
+		return id != ""
+	})
+	must.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err := cmd.Wait()
+	must.Eq(t, 1, cmd.ProcessState.ExitCode(), must.Sprintf("%v: %s", err, stderr.String()))
+	must.StrContains(t, stderr.String(), "interrupted: its tasks were stopped")
+	must.SliceEmpty(t, containersOf(t, id))
+	_, err = os.Stat(out)
+	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after the interrupt: %v", err))
 }
 
 // containersOf lists the running containers of a dockmr job.

@@ -90,8 +90,7 @@ func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 		if a.DesiredStatus == api.AllocDesiredStatusStop {
 			v.stopping = true
 		}
-		// An allocation stopped before it ran was no attempt.
-		if a.ClientStatus != api.AllocClientStatusPending || a.DesiredStatus == api.AllocDesiredStatusRun {
+		if isAttempt(a) {
 			v.progress.Attempts++
 		}
 		switch a.ClientStatus {
@@ -131,6 +130,25 @@ func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 	}
 	v.done = v.progress.Done == s.tasks
 	return v
+}
+
+// isAttempt tells whether an allocation counts as an attempt of its task:
+// one that Nomad has stopped before its task started, as it does with a
+// retry placed just before the phase is stopped, was none.
+func isAttempt(a *api.AllocationListStub) bool {
+	if a.DesiredStatus == api.AllocDesiredStatusRun {
+		return true
+	}
+	switch a.ClientStatus {
+	case api.AllocClientStatusFailed, api.AllocClientStatusLost:
+		return true
+	}
+	for _, ts := range a.TaskStates {
+		if !ts.StartedAt.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // failureOf explains a failed allocation from its task events.

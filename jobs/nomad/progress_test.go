@@ -3,6 +3,7 @@ package nomad
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
@@ -97,10 +98,14 @@ func TestJudge_FinalDriverFailureWithoutRestarts(t *testing.T) {
 
 func TestJudge_StoppedBeforeRunningIsNoAttempt(t *testing.T) {
 	s := phaseState{phase: "map", tasks: 1, maxAttempts: 4}
+	started := stub("a3", 0, "complete", "stop")
+	started.TaskStates["map"].StartedAt = time.Now()
 	v := s.judge([]*api.AllocationListStub{
 		stub("a0", 0, "failed", "run", &api.TaskEvent{Type: api.TaskTerminated, ExitCode: 1}),
 		stub("a1", 0, "pending", "stop"),
+		stub("a2", 0, "complete", "stop"),
+		started,
 	})
-	must.Eq(t, 1, v.progress.Attempts)
+	must.Eq(t, 2, v.progress.Attempts)
 	must.Eq(t, 1, v.progress.FailedAttempts)
 }
