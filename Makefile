@@ -5,7 +5,7 @@ BIN     := $(CURDIR)/bin
 GOFLAGS := -trimpath
 STATIC  := CGO_ENABLED=0
 
-.PHONY: all build driver cli task nomad deps test test-unit vet fmt clean
+.PHONY: all build driver cli task nomad image deps demo test test-unit vet fmt clean
 
 all: build
 
@@ -34,6 +34,11 @@ image: task deps
 # later builds take seconds.
 nomad:
 	$(GO) build -o $(BIN)/nomad github.com/hashicorp/nomad
+
+# The demo: a development Nomad cluster on this machine, then teragen →
+# terasort → teravalidate through it, one container per task.
+demo: build nomad image
+	./examples/demo.sh
 
 # Installs what the tests use (Docker, busybox-static) when missing and
 # starts a Docker daemon when none answers.

@@ -10,11 +10,11 @@ import (
 )
 
 // shellScripts lists the repository's shell scripts, relative to its root:
-// every *.sh under deploy/ and bench/, and the CI entry point.
+// every *.sh under deploy/, bench/ and examples/, and the CI entry point.
 func shellScripts(t *testing.T, root string) []string {
 	t.Helper()
 	scripts := []string{".ci/run"}
-	for _, dir := range []string{"deploy", "bench"} {
+	for _, dir := range []string{"deploy", "bench", "examples"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
