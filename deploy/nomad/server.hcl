@@ -18,4 +18,11 @@ advertise {
 server {
   enabled          = true
   bootstrap_expect = 1
+
+  # dockmr tasks reserve `memory` and may use up to `memory_max`: on cgroup
+  # v1 the page cache of the files a task writes counts against its limit,
+  # and a limit at the reservation throttles the task's writes.
+  default_scheduler_config {
+    memory_oversubscription_enabled = true
+  }
 }
