@@ -47,7 +47,7 @@ deps:
 
 # The whole suite, Docker- and Nomad-backed tests included, after setting
 # up whatever a fresh machine lacks.
-test: deps build nomad
+test: deps build nomad image
 	DOCKMR_BIN=$(BIN) $(GO) test -count=1 -timeout 25m ./...
 
 test-unit:

@@ -29,7 +29,8 @@ func nomadFlags() []cli.Flag {
 			Usage: "shared directory that every Nomad client sees at the same path, mounted into every task; input and output must be under it (repeatable)"},
 		&cli.StringSliceFlag{Name: "datacenter", Usage: "Nomad datacenter to run in (repeatable); default all"},
 		&cli.IntFlag{Name: "cpu", Usage: "CPU of each task in MHz", DefaultText: "500"},
-		&cli.IntFlag{Name: "memory", Usage: "memory of each task in MiB", DefaultText: "1.5 × --sort-mb + 64"},
+		&cli.IntFlag{Name: "memory", Usage: "memory each task reserves, in MiB", DefaultText: "1.5 × --sort-mb + 64"},
+		&cli.IntFlag{Name: "memory-max", Usage: "memory each task may use when the node has it free (page cache included), in MiB; needs memory oversubscription on the Nomad servers", DefaultText: "4 × --memory, at least 2048"},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "submit the job, print its ID and return; see 'dockmr status'"},
 	}
 }
@@ -41,6 +42,9 @@ func checkNomadFlags(c *cli.Context) error {
 	}
 	if mem := c.Int("memory"); c.IsSet("memory") && (mem < 32 || mem > 1<<22) {
 		return usageErrorf("%s: --memory %d is out of range; want 32 to %d MiB", commandName(c), mem, 1<<22)
+	}
+	if max := c.Int("memory-max"); c.IsSet("memory-max") && (max < 32 || max > 1<<22) {
+		return usageErrorf("%s: --memory-max %d is out of range; want 32 to %d MiB", commandName(c), max, 1<<22)
 	}
 	if c.Bool("detach") && runnerName(c) != "nomad" {
 		return usageErrorf("%s: --detach needs the Nomad runner; drop --local or --runner %s", commandName(c), runnerName(c))
@@ -55,6 +59,7 @@ func nomadSettings(c *cli.Context) (nomad.Settings, error) {
 		Datacenters: c.StringSlice("datacenter"),
 		CPU:         c.Int("cpu"),
 		MemoryMB:    c.Int("memory"),
+		MemoryMaxMB: c.Int("memory-max"),
 	}
 	for _, d := range c.StringSlice("data-dir") {
 		if d == "" {

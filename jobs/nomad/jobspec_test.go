@@ -50,6 +50,7 @@ func TestPhaseJob(t *testing.T) {
 	must.Eq(t, []string{"--plan", plan.PlanFile(), "map"}, task.Config["args"].([]string))
 	must.Eq(t, []map[string]any{{"source": "/srv/data", "target": "/srv/data", "readonly": false}}, task.Config["mounts"].([]map[string]any))
 	must.Eq(t, 448, *task.Resources.MemoryMB)
+	must.Eq(t, 2048, *task.Resources.MemoryMaxMB)
 
 	reduce := phaseJob(plan, jobs.ReduceTask, Settings{DataDirs: []string{"/srv/data"}, Image: "ignored"})
 	must.Eq(t, "team/reducer:1", reduce.TaskGroups[0].Tasks[0].Config["image"], must.Sprint("phase image wins"))
