@@ -212,7 +212,9 @@ func (e *mrEnv) testTeraPipeline(t *testing.T) {
 	must.Eq(t, "complete", st.State, must.Sprint(st.Error))
 	must.NotNil(t, st.Result)
 	must.Eq(t, want, st.Result.Checksum, must.Sprint("terasort's checksum"))
-	must.StrContains(t, e.ok(t, "logs", id).stderr, "committed to "+out)
+	// The job is complete once committed; the application master's last
+	// log line reaches Nomad's log file a moment later.
+	e.waitFor(t, func() bool { return strings.Contains(e.ok(t, "logs", id).stderr, "committed to "+out) })
 	must.StrContains(t, e.ok(t, "list").stdout, id)
 	parts, _ := filepath.Glob(filepath.Join(out, "part-r-*"))
 	must.Len(t, 2, parts)
