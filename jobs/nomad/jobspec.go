@@ -177,7 +177,10 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 			Unlimited:     ptr(false),
 		},
 		EphemeralDisk: &api.EphemeralDisk{SizeMB: ptr(64)},
-		Tasks:         []*api.Task{task},
+		// Nomad packs allocations onto few nodes by default; a phase's
+		// tasks read and write at disk speed, so spread them over nodes.
+		Spreads: []*api.Spread{{Attribute: "${node.unique.id}", Weight: ptr(int8(100))}},
+		Tasks:   []*api.Task{task},
 	}
 
 	job := &api.Job{
