@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +37,60 @@ const slowCountSpec = `job "slowcount" {
   }
 }
 `
+
+// TestJobSurvivesPluginKills kills every client's dockmr-driver process with
+// SIGKILL while the map tasks run and again while the reduce task runs.
+// Nomad restarts the plugins, which recover the running containers: the
+// job completes with the exact answer.
+func TestJobSurvivesPluginKills(t *testing.T) {
+	if ok, err := HasImage(context.Background(), "dockmr/examples:dev"); err != nil || !ok {
+		t.Fatalf("the example image dockmr/examples:dev is missing (%v): run make image", err)
+	}
+	c := startT(t, 2)
+	dockmr := dockmrBinary(t)
+	dir := filepath.Join(c.DataDir(), "slowcount")
+	want := writeSlowCount(t, dir)
+	spec := strings.Replace(slowCountSpec, `command = ["awk",`, `command = ["sh", "-c", "sleep 4; exec awk \"$@\"", "awk",`, 1)
+	must.NoError(t, os.WriteFile(filepath.Join(dir, "job.hcl"), []byte(spec), 0o644))
+
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(dockmr, "run", "--json", "--data-dir", c.DataDir(), filepath.Join(dir, "job.hcl"))
+	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+c.Address())
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	must.NoError(t, cmd.Start())
+
+	for _, phase := range []string{"map", "reduce"} {
+		waitForContainer(t, phase)
+		killed := killPlugins(t, c)
+		t.Logf("%s phase: killed %d dockmr-driver processes", phase, killed)
+		must.Positive(t, killed)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("dockmr run: %v\n%s", err, stderr.String())
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "out", "part-r-00000"))
+	must.NoError(t, err)
+	must.Eq(t, want, sortedLines(string(got)))
+}
+
+// killPlugins sends SIGKILL to the cluster's dockmr-driver processes and
+// returns how many there were.
+func killPlugins(t *testing.T, c *Cluster) int {
+	t.Helper()
+	pids, err := Processes(c.marker)
+	must.NoError(t, err)
+	n := 0
+	for _, pid := range pids {
+		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		if err != nil || filepath.Base(exe) != DriverName {
+			continue
+		}
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			n++
+		}
+	}
+	return n
+}
 
 // TestJobSpreadsOverClientsAndSurvivesAKilledContainer runs a streaming job
 // through the dockmr CLI on a two-client cluster. Its map tasks spread over
@@ -123,22 +178,32 @@ func sortedLines(s string) string {
 // kills it, returning its ID.
 func killOneMapContainer(t *testing.T) string {
 	t.Helper()
+	id := waitForContainer(t, "map")
+	docker, err := testimage.NewClient()
+	must.NoError(t, err)
+	must.NoError(t, docker.ContainerKill(context.Background(), id, "SIGKILL"))
+	return id
+}
+
+// waitForContainer waits for a running container of a dockmr job's task
+// of the given kind and returns its ID.
+func waitForContainer(t *testing.T, kind string) string {
+	t.Helper()
 	docker, err := testimage.NewClient()
 	must.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for {
 		list, err := docker.ContainerList(ctx, container.ListOptions{
-			Filters: filters.NewArgs(filters.Arg("label", "dockmr_job_id"), filters.Arg("label", "com.dockmr.task=map")),
+			Filters: filters.NewArgs(filters.Arg("label", "dockmr_job_id"), filters.Arg("label", "com.dockmr.task="+kind)),
 		})
 		must.NoError(t, err)
 		if len(list) > 0 {
-			must.NoError(t, docker.ContainerKill(ctx, list[0].ID, "SIGKILL"))
 			return list[0].ID
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatal("no map container of the job started")
+			t.Fatalf("no %s container of the job started", kind)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
