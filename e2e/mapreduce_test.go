@@ -329,10 +329,11 @@ func (e *mrEnv) slowSpec(t *testing.T) string {
 	return spec
 }
 
-// A job that the command follows ends when it is cancelled elsewhere.
-func (e *mrEnv) testCancelForeground(t *testing.T) {
-	e.cluster.Watch(t)
-	out := e.path(t, "out")
+// followSlowJob starts `dockmr run` on the slow spec, writing to out, and
+// returns once both of its map tasks run, with the command, its stderr and
+// the job's ID.
+func (e *mrEnv) followSlowJob(t *testing.T, out string) (*exec.Cmd, *bytes.Buffer, string) {
+	t.Helper()
 	cmd := exec.CommandContext(t.Context(), e.bin, "run", e.slowSpec(t))
 	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+e.cluster.Address(), "DOCKMR_DATA_DIR="+e.data)
 	var stderr bytes.Buffer
@@ -348,6 +349,14 @@ func (e *mrEnv) testCancelForeground(t *testing.T) {
 		}
 		return id != ""
 	})
+	return cmd, &stderr, id
+}
+
+// A job that the command follows ends when it is cancelled elsewhere.
+func (e *mrEnv) testCancelForeground(t *testing.T) {
+	e.cluster.Watch(t)
+	out := e.path(t, "out")
+	cmd, stderr, id := e.followSlowJob(t, out)
 	e.ok(t, "cancel", id)
 	err := cmd.Wait()
 	must.Eq(t, 1, cmd.ProcessState.ExitCode(), must.Sprintf("%v: %s", err, stderr.String()))
@@ -361,21 +370,7 @@ func (e *mrEnv) testCancelForeground(t *testing.T) {
 func (e *mrEnv) testInterrupt(t *testing.T) {
 	e.cluster.Watch(t)
 	out := e.path(t, "out")
-	cmd := exec.CommandContext(t.Context(), e.bin, "run", e.slowSpec(t))
-	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+e.cluster.Address(), "DOCKMR_DATA_DIR="+e.data)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	must.NoError(t, cmd.Start())
-
-	var id string
-	e.waitFor(t, func() bool {
-		for _, st := range decodeRun[[]mrStatus](t, e.ok(t, "list", "--json")) {
-			if st.Output == out && len(st.Phases) == 1 && st.Phases[0].Running == 2 {
-				id = st.ID
-			}
-		}
-		return id != ""
-	})
+	cmd, stderr, id := e.followSlowJob(t, out)
 	must.NoError(t, cmd.Process.Signal(os.Interrupt))
 	err := cmd.Wait()
 	must.Eq(t, 1, cmd.ProcessState.ExitCode(), must.Sprintf("%v: %s", err, stderr.String()))
