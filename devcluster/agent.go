@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/hashicorp/nomad/api"
 )
 
 // agentStopTimeout is how long a stopping agent may take before it is
@@ -18,9 +20,13 @@ type agent struct {
 	name    string // the agent's node name, also its role in messages
 	nomad   string
 	cfgPath string
-	logPath string
-	env     []string
-	ports   ports
+	// extraPath is a second configuration file, loaded after cfgPath;
+	// empty when there is none.
+	extraPath string
+	logPath   string
+	env       []string
+	ports     ports
+	api       *api.Client // of the agent's own HTTP API
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -34,7 +40,11 @@ func (a *agent) start() error {
 	}
 	defer logFile.Close()
 
-	cmd := exec.Command(a.nomad, "agent", "-config", a.cfgPath)
+	args := []string{"agent", "-config", a.cfgPath}
+	if a.extraPath != "" {
+		args = append(args, "-config", a.extraPath)
+	}
+	cmd := exec.Command(a.nomad, args...)
 	cmd.Env = append(os.Environ(), a.env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -90,11 +100,23 @@ func (a *agent) stop() error {
 		return nil
 	case <-time.After(agentStopTimeout):
 	}
+	if err := a.kill(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s agent did not stop within %s and was killed", a.name, agentStopTimeout)
+}
+
+// kill kills the agent with SIGKILL, as a crash would, and waits until it
+// is gone. The plugins and tasks it started keep running.
+func (a *agent) kill() error {
+	if !a.running() {
+		return nil
+	}
 	if err := a.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("kill %s agent: %w", a.name, err)
 	}
 	<-a.exited
-	return fmt.Errorf("%s agent did not stop within %s and was killed", a.name, agentStopTimeout)
+	return nil
 }
 
 // address is the agent's HTTP address.

@@ -24,9 +24,13 @@ import (
 // closes; tasks still running then are killed with their containers.
 const jobStopTimeout = 30 * time.Second
 
-// labelNode is the label dockmr-driver puts on every container with the
-// ID of the node that runs it.
-const labelNode = "com.dockmr.node_id"
+// The labels by which the cluster's containers are found: dockmr-driver
+// puts the ID of the node that runs a container on it, Nomad's docker
+// driver the ID of the allocation.
+const (
+	labelNode  = "com.dockmr.node_id"
+	labelAlloc = "com.hashicorp.nomad.alloc_id"
+)
 
 // Close stops the cluster: it stops every job and lets the clients remove
 // their allocations, shuts down the clients and then the server, kills
@@ -40,7 +44,7 @@ func (c *Cluster) Close() error {
 
 func (c *Cluster) close() error {
 	var errs []error
-	c.stopJobs()
+	allocs := c.stopJobs()
 	var wg sync.WaitGroup
 	clientErrs := make([]error, len(c.clients))
 	for i, a := range c.clients {
@@ -51,24 +55,33 @@ func (c *Cluster) close() error {
 	if c.server != nil {
 		errs = append(errs, c.server.stop())
 	}
-	errs = append(errs, c.killLeftovers(), c.removeContainers())
+	errs = append(errs, c.killLeftovers(), c.removeContainers(allocs))
 	if c.ownState {
 		errs = append(errs, removeTree(c.stateDir))
 	}
 	return errors.Join(errs...)
 }
 
-// stopJobs stops every job in every namespace, waits a while for their
-// allocations to stop, and has each client collect them, which destroys
-// their tasks and so removes their containers.
-func (c *Cluster) stopJobs() {
+// stopJobs stops every job in every namespace, waits a while for the
+// allocations on running clients to stop, and has those clients collect
+// them, which destroys their tasks and so removes their containers. It
+// returns the IDs of all the allocations it saw.
+func (c *Cluster) stopJobs() []string {
 	if c.API == nil || !c.server.running() {
-		return
+		return nil
 	}
 	all := &api.QueryOptions{Namespace: "*"}
+	allocs, _, err := c.API.Allocations().List(all)
+	if err != nil {
+		return nil
+	}
+	ids := make([]string, len(allocs))
+	for i, a := range allocs {
+		ids[i] = a.ID
+	}
 	jobs, _, err := c.API.Jobs().List(all)
 	if err != nil {
-		return
+		return ids
 	}
 	for _, j := range jobs {
 		if j.Stop || j.Status == "dead" {
@@ -76,30 +89,49 @@ func (c *Cluster) stopJobs() {
 		}
 		c.API.Jobs().Deregister(j.ID, false, &api.WriteOptions{Namespace: j.Namespace})
 	}
+	// A stopped or killed client cannot stop its tasks: waiting for them
+	// would only time out, and Close kills them with their containers.
+	live := make(map[string]bool)
+	for i, a := range c.clients {
+		if a.running() && i < len(c.nodeIDs) && c.nodeIDs[i] != "" {
+			live[c.nodeIDs[i]] = true
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), jobStopTimeout)
 	defer cancel()
-	poll(ctx, "the tasks to stop", func() (bool, string, error) {
+	Poll(ctx, "the tasks to stop", func() (bool, string, error) {
 		allocs, _, err := c.API.Allocations().List(all)
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		live := 0
+		running := 0
 		for _, a := range allocs {
-			if a.ClientStatus == api.AllocClientStatusRunning || a.ClientStatus == api.AllocClientStatusPending {
-				live++
+			if live[a.NodeID] && (a.ClientStatus == api.AllocClientStatusRunning || a.ClientStatus == api.AllocClientStatusPending) {
+				running++
 			}
 		}
-		return live == 0, fmt.Sprintf("%d allocations running", live), nil
+		return running == 0, fmt.Sprintf("%d allocations running", running), nil
 	})
-	for _, id := range c.nodeIDs {
+	for id := range live {
 		c.API.Nodes().GC(id, nil)
 	}
+	return ids
 }
 
-// removeContainers force-removes the containers that dockmr-driver ran
-// for the cluster's nodes and that are still there.
-func (c *Cluster) removeContainers() error {
-	if len(c.nodeIDs) == 0 {
+// removeContainers force-removes the containers still there that
+// dockmr-driver ran for the cluster's nodes or that Nomad's docker driver
+// ran for the given allocations.
+func (c *Cluster) removeContainers(allocIDs []string) error {
+	var selectors []string
+	for _, node := range c.nodeIDs {
+		if node != "" {
+			selectors = append(selectors, labelNode+"="+node)
+		}
+	}
+	for _, alloc := range allocIDs {
+		selectors = append(selectors, labelAlloc+"="+alloc)
+	}
+	if len(selectors) == 0 {
 		return nil
 	}
 	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
@@ -110,13 +142,13 @@ func (c *Cluster) removeContainers() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var errs []error
-	for _, node := range c.nodeIDs {
+	for _, label := range selectors {
 		list, err := cli.ContainerList(ctx, container.ListOptions{
 			All:     true,
-			Filters: filters.NewArgs(filters.Arg("label", labelNode+"="+node)),
+			Filters: filters.NewArgs(filters.Arg("label", label)),
 		})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("list containers of node %s: %w", node, err))
+			errs = append(errs, fmt.Errorf("list containers labelled %s: %w", label, err))
 			continue
 		}
 		for _, ct := range list {

@@ -28,7 +28,8 @@ type Cluster struct {
 
 	opts     Options
 	stateDir string
-	ownState bool // a temporary state directory, deleted on Close
+	ownState bool   // a temporary state directory, deleted on Close
+	logFile  string // the agents' shared log, if they share one
 	marker   string
 	server   *agent
 	clients  []*agent
@@ -39,7 +40,7 @@ type Cluster struct {
 }
 
 // Start starts a cluster and waits until its server leads and every client
-// node is ready with dockmr-driver healthy. On failure it stops whatever
+// node is ready with the drivers of Options.WaitDrivers healthy. On failure it stops whatever
 // it started and returns an error quoting the end of the failing agent's
 // log.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
@@ -55,8 +56,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := checkDocker(ctx); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+	if opts.DataDir != "" {
+		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
 	}
 	c := &Cluster{opts: opts, stateDir: opts.StateDir, marker: markerEnv + "=" + randomID()}
 	if c.stateDir == "" {
@@ -92,19 +95,35 @@ func (c *Cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	return c.waitClients(ctx)
+	return c.waitClients(ctx, c.clients)
 }
 
 // configure picks the agents' ports and writes their configuration files.
 func (c *Cluster) configure() error {
 	o := c.opts
-	serverPorts := ports{HTTP: o.HTTPPort, RPC: o.HTTPPort + 1, Serf: o.HTTPPort + 2}
-	if err := checkPortsFree(serverPorts); err != nil {
-		return err
+	var serverPorts ports
+	var clientPorts []ports
+	var err error
+	if o.HTTPPort == AnyHTTPPort {
+		all, err := freePorts(1 + o.Clients)
+		if err != nil {
+			return err
+		}
+		serverPorts, clientPorts = all[0], all[1:]
+	} else {
+		serverPorts = ports{HTTP: o.HTTPPort, RPC: o.HTTPPort + 1, Serf: o.HTTPPort + 2}
+		if err := checkPortsFree(serverPorts); err != nil {
+			return err
+		}
+		if clientPorts, err = freePorts(o.Clients); err != nil {
+			return err
+		}
 	}
-	clientPorts, err := freePorts(o.Clients)
-	if err != nil {
-		return err
+	if o.LogFile != "" {
+		c.logFile = o.LogFile
+		if !filepath.IsAbs(c.logFile) {
+			c.logFile = filepath.Join(c.stateDir, c.logFile)
+		}
 	}
 	cfg := agentConfig{
 		Name:     "dev-server",
@@ -116,7 +135,7 @@ func (c *Cluster) configure() error {
 	if err != nil {
 		return err
 	}
-	if c.server, err = c.newAgent(cfg, src); err != nil {
+	if c.server, err = c.newAgent(cfg, src, ""); err != nil {
 		return err
 	}
 	for i := range o.Clients {
@@ -126,16 +145,18 @@ func (c *Cluster) configure() error {
 			Ports:        clientPorts[i],
 			Servers:      []string{fmt.Sprintf("127.0.0.1:%d", serverPorts.RPC)},
 			PluginDir:    o.Binaries.PluginDir,
-			AllowedMount: o.DataDir,
-			TaskRuntime:  o.Binaries.TaskRuntime,
 			DriverConfig: o.DriverConfig,
+			DockerConfig: o.DockerConfig,
+		}
+		if !o.OwnDriverConfig {
+			cfg.AllowedMount, cfg.TaskRuntime = o.DataDir, o.Binaries.TaskRuntime
 		}
 		cfg.DataDir = filepath.Join(c.stateDir, cfg.Name)
 		src, err := renderClient(cfg)
 		if err != nil {
 			return err
 		}
-		a, err := c.newAgent(cfg, src)
+		a, err := c.newAgent(cfg, src, o.ClientConfig)
 		if err != nil {
 			return err
 		}
@@ -144,19 +165,32 @@ func (c *Cluster) configure() error {
 	return nil
 }
 
-// newAgent writes an agent's configuration file and returns the agent, not
-// yet started.
-func (c *Cluster) newAgent(cfg agentConfig, src string) (*agent, error) {
+// newAgent writes an agent's configuration files, the cluster's and the
+// caller's extra one if any, and returns the agent, not yet started.
+func (c *Cluster) newAgent(cfg agentConfig, src, extra string) (*agent, error) {
 	a := &agent{
 		name:    cfg.Name,
 		nomad:   c.opts.Binaries.Nomad,
 		cfgPath: filepath.Join(c.stateDir, cfg.Name+".hcl"),
-		logPath: filepath.Join(c.stateDir, cfg.Name+".log"),
+		logPath: c.logFile,
 		env:     []string{c.marker},
 		ports:   cfg.Ports,
 	}
+	if a.logPath == "" {
+		a.logPath = filepath.Join(c.stateDir, cfg.Name+".log")
+	}
+	var err error
+	if a.api, err = api.NewClient(&api.Config{Address: a.address()}); err != nil {
+		return nil, fmt.Errorf("create API client of %s: %w", cfg.Name, err)
+	}
 	if err := os.WriteFile(a.cfgPath, []byte(src), 0o644); err != nil {
 		return nil, fmt.Errorf("write %s configuration: %w", cfg.Name, err)
+	}
+	if extra != "" {
+		a.extraPath = filepath.Join(c.stateDir, cfg.Name+"-extra.hcl")
+		if err := os.WriteFile(a.extraPath, []byte(extra), 0o644); err != nil {
+			return nil, fmt.Errorf("write %s extra configuration: %w", cfg.Name, err)
+		}
 	}
 	return a, nil
 }
@@ -164,7 +198,7 @@ func (c *Cluster) newAgent(cfg agentConfig, src string) (*agent, error) {
 // waitServer waits until the server has elected itself leader and made
 // its keyring, without which it cannot register a client's node.
 func (c *Cluster) waitServer(ctx context.Context) error {
-	return poll(ctx, "the Nomad server to lead", func() (bool, string, error) {
+	return Poll(ctx, "the Nomad server to lead", func() (bool, string, error) {
 		if !c.server.running() {
 			return false, "", c.server.exitError()
 		}
@@ -179,13 +213,14 @@ func (c *Cluster) waitServer(ctx context.Context) error {
 	})
 }
 
-// waitClients waits until every client's node is ready with dockmr-driver
-// detected and healthy, and records the nodes' IDs.
-func (c *Cluster) waitClients(ctx context.Context) error {
-	ids := make(map[string]string, len(c.clients))
+// waitClients waits until the nodes of the given clients are ready with
+// the drivers of Options.WaitDrivers detected and healthy, and records the
+// nodes' IDs.
+func (c *Cluster) waitClients(ctx context.Context, clients []*agent) error {
+	ids := make(map[string]string, len(clients))
 	var failed *agent
-	err := poll(ctx, "the client nodes to be ready", func() (bool, string, error) {
-		for _, a := range c.clients {
+	err := Poll(ctx, "the client nodes to be ready", func() (bool, string, error) {
+		for _, a := range clients {
 			if !a.running() {
 				failed = a
 				return false, "", a.exitError()
@@ -196,8 +231,15 @@ func (c *Cluster) waitClients(ctx context.Context) error {
 			return false, err.Error(), nil
 		}
 		var waiting []string
-		for _, a := range c.clients {
-			if s := nodeState(nodes, a.name, ids); s != "" {
+		for _, a := range clients {
+			// The server goes on reporting a restarted agent's node as
+			// it last saw it for a while, so the agent must answer too.
+			if _, err := a.api.Agent().Self(); err != nil {
+				waiting = append(waiting, a.name+": agent not answering")
+				failed = a
+				continue
+			}
+			if s := nodeState(nodes, a.name, c.opts.WaitDrivers, ids); s != "" {
 				waiting = append(waiting, a.name+": "+s)
 				failed = a
 			}
@@ -210,15 +252,20 @@ func (c *Cluster) waitClients(ctx context.Context) error {
 		}
 		return err
 	}
-	for _, a := range c.clients {
-		c.nodeIDs = append(c.nodeIDs, ids[a.name])
+	if c.nodeIDs == nil {
+		c.nodeIDs = make([]string, len(c.clients))
+	}
+	for i, a := range c.clients {
+		if id, ok := ids[a.name]; ok {
+			c.nodeIDs[i] = id
+		}
 	}
 	return nil
 }
 
-// nodeState returns "" when the named node is ready with a healthy
-// dockmr-driver, recording its ID in ids, else what it is waiting for.
-func nodeState(nodes []*api.NodeListStub, name string, ids map[string]string) string {
+// nodeState returns "" when the named node is ready with the drivers
+// healthy, recording its ID in ids, else what it is waiting for.
+func nodeState(nodes []*api.NodeListStub, name string, drivers []string, ids map[string]string) string {
 	for _, n := range nodes {
 		if n.Name != name {
 			continue
@@ -227,12 +274,14 @@ func nodeState(nodes []*api.NodeListStub, name string, ids map[string]string) st
 		if n.Status != api.NodeStatusReady {
 			return "node " + n.Status
 		}
-		d := n.Drivers[DriverName]
-		switch {
-		case d == nil || !d.Detected:
-			return DriverName + " not detected"
-		case !d.Healthy:
-			return fmt.Sprintf("%s unhealthy: %s", DriverName, d.HealthDescription)
+		for _, driver := range drivers {
+			d := n.Drivers[driver]
+			switch {
+			case d == nil || !d.Detected:
+				return driver + " not detected"
+			case !d.Healthy:
+				return fmt.Sprintf("%s unhealthy: %s", driver, d.HealthDescription)
+			}
 		}
 		return ""
 	}
@@ -251,7 +300,16 @@ func (c *Cluster) StateDir() string { return c.stateDir }
 // NodeIDs are the IDs of the client nodes, in client order.
 func (c *Cluster) NodeIDs() []string { return c.nodeIDs }
 
-// LogPaths are the agents' log files, the server's first.
+// LogFile is the file all agents log to, or "" if each has its own.
+func (c *Cluster) LogFile() string { return c.logFile }
+
+// Marker is the "KEY=value" environment entry, unique to the cluster,
+// that its agents and every process they start inherit; Processes finds
+// them by it, even once their agent is gone.
+func (c *Cluster) Marker() string { return c.marker }
+
+// LogPaths are the agents' log files, the server's first; with a LogFile
+// they are all that file.
 func (c *Cluster) LogPaths() []string {
 	paths := []string{c.server.logPath}
 	for _, a := range c.clients {

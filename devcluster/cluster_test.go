@@ -68,7 +68,7 @@ func TestClusterRunsTaskAndCleansUp(t *testing.T) {
 	// The task writes into the data directory, mounted at the same path.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err = poll(ctx, "the task's file", func() (bool, string, error) {
+	err = Poll(ctx, "the task's file", func() (bool, string, error) {
 		b, err := os.ReadFile(out)
 		return string(b) == "hello\n", fmt.Sprintf("%q, %v", b, err), nil
 	})
@@ -175,7 +175,7 @@ func waitRunning(t *testing.T, c *Cluster, jobID string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	err := poll(ctx, "the task to run", func() (bool, string, error) {
+	err := Poll(ctx, "the task to run", func() (bool, string, error) {
 		allocs, _, err := c.API.Jobs().Allocations(jobID, false, nil)
 		if err != nil || len(allocs) == 0 {
 			return false, fmt.Sprint(err), nil

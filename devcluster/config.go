@@ -22,9 +22,10 @@ type agentConfig struct {
 	// Client agents only.
 	Servers      []string // RPC addresses, host:port
 	PluginDir    string
-	AllowedMount string
-	TaskRuntime  string
+	AllowedMount string // empty leaves allowed_mounts out
+	TaskRuntime  string // empty leaves task_runtime out
 	DriverConfig string
+	DockerConfig string
 }
 
 const commonTemplate = `# Written by dockmr dev; rewritten on every start.
@@ -87,22 +88,19 @@ telemetry {
 
 plugin "dockmr-driver" {
   config {
+{{- if .AllowedMount}}
     allowed_mounts = ["{{.AllowedMount}}"]
+{{- end}}
+{{- if .TaskRuntime}}
     task_runtime   = "{{.TaskRuntime}}"
+{{- end}}
     {{.DriverConfig}}
   }
 }
 
-# The clients share one Docker daemon: Nomad's docker driver must not reap
-# the containers of the other clients, nor delete images they use.
 plugin "docker" {
   config {
-    gc {
-      image = false
-      dangling_containers {
-        enabled = false
-      }
-    }
+    {{.DockerConfig}}
   }
 }
 `))

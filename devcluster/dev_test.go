@@ -88,7 +88,7 @@ func TestDevCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// Processes that were exiting as dockmr returned get a moment to go.
-	err = poll(ctx, "the cluster's processes to end", func() (bool, string, error) {
+	err = Poll(ctx, "the cluster's processes to end", func() (bool, string, error) {
 		pids, err := Processes(mark)
 		return len(pids) == 0, fmt.Sprint(pids), err
 	})

@@ -17,6 +17,22 @@ const DriverName = "dockmr-driver"
 // find the cluster without NOMAD_ADDR.
 const DefaultHTTPPort = 4646
 
+// AnyHTTPPort as Options.HTTPPort has the server take free ports like the
+// clients, so that clusters can run side by side, at the cost of needing
+// NOMAD_ADDR to be found.
+const AnyHTTPPort = -1
+
+// DefaultDockerConfig is the body of the clients' `plugin "docker" {
+// config { ... } }` block unless Options.DockerConfig says otherwise. The
+// clients share one Docker daemon: Nomad's docker driver must not reap
+// the containers of the other clients, nor delete images they use.
+const DefaultDockerConfig = `gc {
+      image = false
+      dangling_containers {
+        enabled = false
+      }
+    }`
+
 // MaxClients bounds Options.Clients; every client is a Nomad agent process
 // with its own plugins, so more than a few only burn memory on one machine.
 const MaxClients = 16
@@ -25,7 +41,8 @@ const MaxClients = 16
 type Options struct {
 	// DataDir is the directory tasks read and write: every client allows
 	// dockmr-driver to bind-mount it, and nothing else. It is created if
-	// missing and kept when the cluster stops. Required.
+	// missing and kept when the cluster stops. Required unless
+	// OwnDriverConfig is set.
 	DataDir string
 	// StateDir holds the agents' configuration, state and logs. Empty
 	// means a new temporary directory, deleted when the cluster stops; a
@@ -33,8 +50,9 @@ type Options struct {
 	StateDir string
 	// Clients is the number of client agents; 0 means 1.
 	Clients int
-	// HTTPPort is the server's HTTP port; 0 means DefaultHTTPPort. The
-	// clients and the other listeners take free ports.
+	// HTTPPort is the server's HTTP port; 0 means DefaultHTTPPort and
+	// AnyHTTPPort a free one. The clients and the other listeners take
+	// free ports.
 	HTTPPort int
 	// Binaries are the programs the cluster runs. Required.
 	Binaries Binaries
@@ -42,8 +60,30 @@ type Options struct {
 	// `plugin "dockmr-driver" { config { ... } }` block, after the
 	// allowed_mounts and task_runtime settings the cluster makes.
 	DriverConfig string
+	// OwnDriverConfig leaves allowed_mounts and task_runtime out of the
+	// dockmr-driver config block, so that DriverConfig alone configures
+	// the plugin, as a caller that tries driver settings needs; DataDir
+	// and Binaries.TaskRuntime are then optional.
+	OwnDriverConfig bool
+	// DockerConfig is the body of every client's `plugin "docker" {
+	// config { ... } }` block; empty means DefaultDockerConfig.
+	DockerConfig string
+	// ClientConfig is more configuration for every client agent, written
+	// to a file of its own that the agent loads after the one the cluster
+	// writes: Nomad merges the two, so it may add to or override any
+	// setting.
+	ClientConfig string
+	// WaitDrivers are the task drivers that must be detected and healthy
+	// on every client node before Start or Client.Restart return; nil
+	// means just dockmr-driver.
+	WaitDrivers []string
 	// LogLevel is the agents' log level; empty means INFO.
 	LogLevel string
+	// LogFile, when set, is the one file that every agent appends its
+	// output to, so that their lines interleave in time; a relative path
+	// is taken in the state directory. Empty means a log file per agent
+	// in the state directory.
+	LogFile string
 }
 
 // withDefaults returns the options with their defaults filled in and their
@@ -58,14 +98,17 @@ func (o Options) withDefaults() (Options, error) {
 	if o.LogLevel == "" {
 		o.LogLevel = "INFO"
 	}
+	if o.DockerConfig == "" {
+		o.DockerConfig = DefaultDockerConfig
+	}
+	if o.WaitDrivers == nil {
+		o.WaitDrivers = []string{DriverName}
+	}
 	if err := o.check(); err != nil {
 		return Options{}, err
 	}
 	var err error
-	if o.DataDir, err = filepath.Abs(o.DataDir); err != nil {
-		return Options{}, fmt.Errorf("data directory %q: %w", o.DataDir, err)
-	}
-	for _, p := range []*string{&o.StateDir, &o.Binaries.Nomad, &o.Binaries.PluginDir, &o.Binaries.TaskRuntime} {
+	for _, p := range []*string{&o.DataDir, &o.StateDir, &o.Binaries.Nomad, &o.Binaries.PluginDir, &o.Binaries.TaskRuntime} {
 		if *p == "" {
 			continue
 		}
@@ -77,13 +120,13 @@ func (o Options) withDefaults() (Options, error) {
 }
 
 func (o Options) check() error {
-	if o.DataDir == "" {
+	if o.DataDir == "" && !o.OwnDriverConfig {
 		return errors.New("no data directory: set the directory tasks read and write")
 	}
 	if o.Clients < 1 || o.Clients > MaxClients {
 		return fmt.Errorf("clients %d is out of range: want 1 to %d", o.Clients, MaxClients)
 	}
-	if o.HTTPPort < 1 || o.HTTPPort > 65535 {
+	if (o.HTTPPort < 1 || o.HTTPPort > 65535) && o.HTTPPort != AnyHTTPPort {
 		return fmt.Errorf("HTTP port %d is out of range: want 1 to 65535", o.HTTPPort)
 	}
 	switch strings.ToUpper(o.LogLevel) {
@@ -91,12 +134,12 @@ func (o Options) check() error {
 	default:
 		return fmt.Errorf("log level %q: want TRACE, DEBUG, INFO, WARN, ERROR or OFF", o.LogLevel)
 	}
-	for field, p := range map[string]string{"data directory": o.DataDir, "state directory": o.StateDir} {
+	for field, p := range map[string]string{"data directory": o.DataDir, "state directory": o.StateDir, "log file": o.LogFile} {
 		if err := checkHCLString(field, p); err != nil {
 			return err
 		}
 	}
-	return o.Binaries.check()
+	return o.Binaries.check(!o.OwnDriverConfig)
 }
 
 // checkHCLString refuses a path that the agents' HCL configuration could
@@ -122,7 +165,9 @@ type Binaries struct {
 // Driver returns the path of the dockmr-driver plugin.
 func (b Binaries) Driver() string { return filepath.Join(b.PluginDir, DriverName) }
 
-func (b Binaries) check() error {
+// check makes sure the binaries are there; the task runtime is optional
+// unless needRuntime.
+func (b Binaries) check(needRuntime bool) error {
 	driver := ""
 	if b.PluginDir != "" {
 		driver = b.Driver()
@@ -132,6 +177,9 @@ func (b Binaries) check() error {
 		{"driver plugin", driver},
 		{"task runtime", b.TaskRuntime},
 	} {
+		if f.path == "" && f.what == "task runtime" && !needRuntime {
+			continue
+		}
 		if f.path == "" {
 			return fmt.Errorf("no %s binary given", f.what)
 		}

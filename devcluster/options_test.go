@@ -150,3 +150,34 @@ func TestRenderedConfigsValidate(t *testing.T) {
 		must.StrContains(t, strings.ToLower(string(out)), "configuration is valid")
 	}
 }
+
+func TestOptionsOwnDriverConfig(t *testing.T) {
+	_, bins := fakeBinaries(t)
+	bins.TaskRuntime = ""
+	o, err := Options{OwnDriverConfig: true, HTTPPort: AnyHTTPPort, Binaries: bins}.withDefaults()
+	must.NoError(t, err)
+	must.Eq(t, "", o.DataDir)
+	must.Eq(t, AnyHTTPPort, o.HTTPPort)
+	must.Eq(t, []string{DriverName}, o.WaitDrivers)
+	must.Eq(t, DefaultDockerConfig, o.DockerConfig)
+
+	_, err = Options{DataDir: "/d", Binaries: bins}.withDefaults()
+	must.ErrorContains(t, err, "no task runtime binary given")
+}
+
+func TestRenderClientOwnDriverConfig(t *testing.T) {
+	cfg := testConfig()
+	cfg.AllowedMount, cfg.TaskRuntime = "", ""
+	cfg.DockerConfig = "volumes { enabled = true }"
+	src, err := renderClient(cfg)
+	must.NoError(t, err)
+	must.StrNotContains(t, src, "allowed_mounts")
+	must.StrNotContains(t, src, "task_runtime")
+	must.StrContains(t, src, `image_pull_timeout = "1m"`)
+	must.StrContains(t, src, "volumes { enabled = true }")
+}
+
+func TestUnescapeMountPath(t *testing.T) {
+	must.Eq(t, "/tmp/a b/c", unescapeMountPath(`/tmp/a\040b/c`))
+	must.Eq(t, `/tmp/tail\04`, unescapeMountPath(`/tmp/tail\04`))
+}

@@ -11,10 +11,11 @@ import (
 // pollInterval is how often a wait asks again.
 const pollInterval = 100 * time.Millisecond
 
-// poll calls check until it reports done, returns an error, or ctx ends.
+// Poll calls check until it reports done, returns an error, or ctx ends.
 // check describes what it saw, which the timeout error quotes so that a
-// failed wait says what state things were in.
-func poll(ctx context.Context, what string, check func() (done bool, seen string, err error)) error {
+// failed wait says what state things were in. The cluster waits on itself
+// this way; callers waiting on its jobs and nodes can do the same.
+func Poll(ctx context.Context, what string, check func() (done bool, seen string, err error)) error {
 	var seen string
 	for {
 		done, s, err := check()
