@@ -9,7 +9,7 @@ import (
 
 // LogSize is the current length of the Nomad log, to pass to LogSince later.
 func (c *Cluster) LogSize() int64 {
-	fi, err := os.Stat(c.logPath)
+	fi, err := os.Stat(c.LogPath())
 	if err != nil {
 		return 0
 	}
@@ -18,7 +18,7 @@ func (c *Cluster) LogSize() int64 {
 
 // LogSince returns what the agents and plugins logged after offset.
 func (c *Cluster) LogSince(offset int64) string {
-	f, err := os.Open(c.logPath)
+	f, err := os.Open(c.LogPath())
 	if err != nil {
 		return "(Nomad log unreadable: " + err.Error() + ")"
 	}

@@ -48,7 +48,7 @@ func (c *Cluster) WaitLogs(ctx context.Context, allocID, task, logType string, c
 // AllocDir is the host directory of an allocation: its alloc/ subdirectory
 // is what tasks see as /alloc.
 func (c *Cluster) AllocDir(allocID string) string {
-	return filepath.Join(c.dir, "client", "alloc", allocID)
+	return filepath.Join(c.client.DataDir(), "alloc", allocID)
 }
 
 // Stats returns the allocation's resource usage from the client's stats API.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/dockmr/dockmr/devcluster"
 )
 
 // BinEnv names the environment variable holding the directory of the built
@@ -13,22 +15,15 @@ const BinEnv = "DOCKMR_BIN"
 
 // DriverName is the name of the dockmr task driver, which is also the file
 // name of its plugin binary.
-const DriverName = "dockmr-driver"
+const DriverName = devcluster.DriverName
 
 // Binaries locates the programs an end-to-end test runs.
-type Binaries struct {
-	// Nomad is the agent built from this module (bin/nomad).
-	Nomad string
-	// PluginDir is the agent's plugin_dir, holding the driver plugin.
-	PluginDir string
-}
+type Binaries = devcluster.Binaries
 
-// Driver returns the path of the dockmr-driver plugin binary.
-func (b Binaries) Driver() string { return filepath.Join(b.PluginDir, DriverName) }
-
-// FindBinaries locates the Nomad agent and the driver plugin in $DOCKMR_BIN,
-// else in the bin/ directory of the repository holding the working directory.
-// It fails rather than letting tests skip when they have not been built.
+// FindBinaries locates the Nomad agent, the driver plugin and dockmr-task in
+// $DOCKMR_BIN, else in the bin/ directory of the repository holding the
+// working directory. It fails rather than letting tests skip when they have
+// not been built.
 func FindBinaries() (Binaries, error) {
 	dir := os.Getenv(BinEnv)
 	if dir == "" {
@@ -38,29 +33,11 @@ func FindBinaries() (Binaries, error) {
 		}
 		dir = filepath.Join(root, "bin")
 	}
-	dir, err := filepath.Abs(dir)
+	b, err := devcluster.FindBinaries(dir)
 	if err != nil {
-		return Binaries{}, fmt.Errorf("binary directory %q: %w", dir, err)
-	}
-	b := Binaries{Nomad: filepath.Join(dir, "nomad"), PluginDir: filepath.Join(dir, "plugins")}
-	for _, p := range []string{b.Nomad, b.Driver()} {
-		if err := checkExecutable(p); err != nil {
-			return Binaries{}, fmt.Errorf("%w: run `make build nomad` first (or point %s at the directory holding nomad and plugins/%s)",
-				err, BinEnv, DriverName)
-		}
+		return Binaries{}, fmt.Errorf("%w (or point %s at the directory holding them)", err, BinEnv)
 	}
 	return b, nil
-}
-
-func checkExecutable(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("binary %s not found", path)
-	}
-	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
-		return fmt.Errorf("%s is not an executable file", path)
-	}
-	return nil
 }
 
 // repoRoot walks up from the working directory to the directory holding go.mod.

@@ -116,6 +116,10 @@ func hasProcess(procs []Process, pid int, name, arg string) bool {
 	return false
 }
 
+// labelNomadAlloc is the label Nomad's docker driver puts on its containers
+// with the ID of their allocation.
+const labelNomadAlloc = "com.hashicorp.nomad.alloc_id"
+
 func countContainers(t *testing.T, allocID string) int {
 	t.Helper()
 	cli, err := testimage.NewClient()

@@ -2,6 +2,8 @@ package nomadtest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sort"
@@ -66,6 +68,13 @@ func Unique(job *api.Job, base string) *api.Job {
 	job.ID = &id
 	job.Name = &id
 	return job
+}
+
+// randomID is a short random hex string.
+func randomID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func sanitizeID(s string) string {

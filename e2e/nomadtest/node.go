@@ -7,36 +7,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 )
 
-// waitNode waits for the node to be ready with every driver in
-// opts.WaitDrivers detected and healthy.
-func (c *Cluster) waitNode(ctx context.Context) error {
-	return waitFor(ctx, "node "+c.name+" to be ready", func() (bool, string, error) {
-		if !c.client.running() {
-			return false, "", c.client.exitError()
-		}
-		nodes, _, err := c.API.Nodes().List(nil)
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		for _, n := range nodes {
-			if n.Name != c.name {
-				continue
-			}
-			c.NodeID = n.ID
-			if n.Status != api.NodeStatusReady {
-				return false, "node status " + n.Status, nil
-			}
-			for _, d := range c.opts.WaitDrivers {
-				if info := n.Drivers[d]; info == nil || !info.Detected || !info.Healthy {
-					return false, fmt.Sprintf("driver %s: %s", d, describeDriver(info)), nil
-				}
-			}
-			return true, "", nil
-		}
-		return false, "node not registered", nil
-	})
-}
-
+// describeDriver says what a node reports about a driver, for a wait to quote.
 func describeDriver(info *api.DriverInfo) string {
 	if info == nil {
 		return "not loaded"

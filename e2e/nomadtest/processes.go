@@ -25,7 +25,7 @@ func FIFOKeepers() ([]Process, error) {
 // cluster's plugin started it. Container processes are started by Docker and
 // are not among them.
 func (c *Cluster) Processes() ([]Process, error) {
-	return processesWithEnv(c.marker)
+	return processesWithEnv(c.dev.Marker())
 }
 
 // PluginPID returns the PID of the running plugin process whose binary is
@@ -43,11 +43,11 @@ func (c *Cluster) PluginPID(name string) (int, error) {
 	}
 	switch len(found) {
 	case 0:
-		return 0, fmt.Errorf("no %s process of cluster %s is running", name, c.name)
+		return 0, fmt.Errorf("no %s process of the cluster in %s is running", name, c.Dir())
 	case 1:
 		return found[0], nil
 	default:
-		return 0, fmt.Errorf("cluster %s has %d %s processes: %v", c.name, len(found), name, found)
+		return 0, fmt.Errorf("the cluster in %s has %d %s processes: %v", c.Dir(), len(found), name, found)
 	}
 }
 
@@ -62,20 +62,4 @@ func (c *Cluster) KillPlugin(name string) (int, error) {
 		return 0, fmt.Errorf("kill %s (pid %d): %w", name, pid, err)
 	}
 	return pid, nil
-}
-
-// killLeftovers kills the processes the cluster started that outlived its
-// agents. The FIFO keeper is spared: other agents on the machine share it,
-// and it exits by itself once idle.
-func (c *Cluster) killLeftovers() error {
-	procs, err := c.Processes()
-	if err != nil {
-		return err
-	}
-	for _, p := range procs {
-		if !p.IsFIFOKeeper() {
-			syscall.Kill(p.PID, syscall.SIGKILL)
-		}
-	}
-	return nil
 }

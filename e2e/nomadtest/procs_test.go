@@ -42,11 +42,6 @@ func TestHasEnvEntry(t *testing.T) {
 	must.True(t, hasEnvEntry(env, "B="))
 }
 
-func TestUnescapeMountPath(t *testing.T) {
-	must.Eq(t, "/tmp/a b/c", unescapeMountPath(`/tmp/a\040b/c`))
-	must.Eq(t, `/tmp/tail\04`, unescapeMountPath(`/tmp/tail\04`))
-}
-
 func TestParsePSS(t *testing.T) {
 	rollup := "55d0c0000000-7ffd5bd9e000 ---p 00000000 00:00 0 [rollup]\nRss:               12345 kB\nPss:                6789 kB\nPss_Anon:           1000 kB\n"
 	must.Eq(t, uint64(6789*1024), parsePSS([]byte(rollup)))
