@@ -40,9 +40,9 @@ type Cluster struct {
 }
 
 // Start starts a cluster and waits until its server leads and every client
-// node is ready with the drivers of Options.WaitDrivers healthy. On failure it stops whatever
-// it started and returns an error quoting the end of the failing agent's
-// log.
+// node is ready with the drivers of Options.WaitDrivers healthy. On failure
+// it stops whatever it started and returns an error quoting the end of the
+// failing agent's log.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -101,29 +101,12 @@ func (c *Cluster) start(ctx context.Context) error {
 // configure picks the agents' ports and writes their configuration files.
 func (c *Cluster) configure() error {
 	o := c.opts
-	var serverPorts ports
-	var clientPorts []ports
-	var err error
-	if o.HTTPPort == AnyHTTPPort {
-		all, err := freePorts(1 + o.Clients)
-		if err != nil {
-			return err
-		}
-		serverPorts, clientPorts = all[0], all[1:]
-	} else {
-		serverPorts = ports{HTTP: o.HTTPPort, RPC: o.HTTPPort + 1, Serf: o.HTTPPort + 2}
-		if err := checkPortsFree(serverPorts); err != nil {
-			return err
-		}
-		if clientPorts, err = freePorts(o.Clients); err != nil {
-			return err
-		}
+	serverPorts, clientPorts, err := pickPorts(o.HTTPPort, o.Clients)
+	if err != nil {
+		return err
 	}
-	if o.LogFile != "" {
-		c.logFile = o.LogFile
-		if !filepath.IsAbs(c.logFile) {
-			c.logFile = filepath.Join(c.stateDir, c.logFile)
-		}
+	if c.logFile = o.LogFile; c.logFile != "" && !filepath.IsAbs(c.logFile) {
+		c.logFile = filepath.Join(c.stateDir, c.logFile)
 	}
 	cfg := agentConfig{
 		Name:     "dev-server",
@@ -337,6 +320,24 @@ func (c *Cluster) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return nil
 	}
+}
+
+// pickPorts chooses the server's ports, from httpPort or free ones for
+// AnyHTTPPort, and free ports for each of the clients.
+func pickPorts(httpPort, clients int) (server ports, client []ports, err error) {
+	if httpPort == AnyHTTPPort {
+		all, err := freePorts(1 + clients)
+		if err != nil {
+			return ports{}, nil, err
+		}
+		return all[0], all[1:], nil
+	}
+	server = ports{HTTP: httpPort, RPC: httpPort + 1, Serf: httpPort + 2}
+	if err := checkPortsFree(server); err != nil {
+		return ports{}, nil, err
+	}
+	client, err = freePorts(clients)
+	return server, client, err
 }
 
 // checkPortsFree makes sure the server's fixed ports can be bound, so that

@@ -10,6 +10,10 @@
 // node registration races the server's keyring, costing a 15 to 30 second
 // retry on every start.
 //
+// Each client agent has a handle, Client, that stops, kills and restarts
+// it on the same state and ports, which is how task recovery is tried
+// out, and reaches its own HTTP API.
+//
 // Stopping a cluster stops its jobs, shuts the clients down before the
 // server, ends whatever process the agents left behind, removes the
 // containers of its nodes and, unless the caller chose it, deletes the
