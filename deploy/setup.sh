@@ -13,6 +13,8 @@ declare -A wanted=(
 	[bc]=bc
 	[shellcheck]=shellcheck
 	[vagrant]=vagrant
+	[htpasswd]=apache2-utils
+	[chromium]=chromium
 )
 
 missing=()
@@ -22,8 +24,10 @@ for cmd in "${!wanted[@]}"; do
 	fi
 done
 # Test and example images are FROM scratch plus a static busybox; the
-# Vagrantfile is validated against Vagrant's libvirt provider.
-for pkg in busybox-static vagrant-libvirt; do
+# Vagrantfile is validated against Vagrant's libvirt provider; registry
+# tests push to and pull from Debian's Docker registry with htpasswd auth;
+# the job history page is rendered in headless Chromium.
+for pkg in busybox-static vagrant-libvirt docker-registry; do
 	if ! dpkg -s "$pkg" >/dev/null 2>&1; then
 		missing+=("$pkg")
 	fi
