@@ -1,0 +1,114 @@
+package nomad
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func at(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+
+// allocFixture is an allocation as Nomad lists it, with the task events
+// a dockmr-driver task goes through.
+func allocFixture(id string, index int, create uint64, node, client string, events ...*api.TaskEvent) *api.AllocationListStub {
+	a := stub(id, index, client, "run", events...)
+	a.CreateIndex = create
+	a.CreateTime = at(0).UnixNano()
+	a.NodeID = "node-id-" + node
+	a.NodeName = node
+	ts := a.TaskStates["map"]
+	for _, ev := range events {
+		switch ev.Type {
+		case api.TaskStarted:
+			ts.StartedAt = time.Unix(0, ev.Time)
+		case api.TaskTerminated:
+			ts.FinishedAt = time.Unix(0, ev.Time)
+		}
+	}
+	return a
+}
+
+func ev(typ string, s float64) *api.TaskEvent {
+	return &api.TaskEvent{Type: typ, Time: at(s).UnixNano()}
+}
+
+func TestAttemptsOf_TimesNodesAndNumbers(t *testing.T) {
+	term := ev(api.TaskTerminated, 4)
+	term.ExitCode = 3
+	retryTerm := ev(api.TaskTerminated, 12)
+	allocs := []*api.AllocationListStub{
+		// Listed out of order, as Nomad may list them.
+		allocFixture("a2", 0, 30, "client-2", "complete",
+			ev(api.TaskReceived, 9), ev(api.TaskStarted, 10), retryTerm),
+		allocFixture("a0", 0, 10, "client-1", "failed",
+			ev(api.TaskReceived, 0.5), ev(api.TaskStarted, 1), term, ev(api.TaskNotRestarting, 4)),
+		allocFixture("a1", 1, 11, "client-2", "running",
+			ev(api.TaskReceived, 0.5), ev(api.TaskStarted, 1.5)),
+	}
+	got := attemptsOf("map", "dockmr/tera:1", allocs)
+	must.Eq(t, []Attempt{
+		{Phase: "map", Task: 0, Number: 1, AllocID: "a0", NodeID: "node-id-client-1", NodeName: "client-1",
+			Image: "dockmr/tera:1", ClientStatus: "failed",
+			Received: at(0.5), Started: at(1), Finished: at(4), ExitCode: 3, Failed: true, Failure: "exit code 3"},
+		{Phase: "map", Task: 0, Number: 2, AllocID: "a2", NodeID: "node-id-client-2", NodeName: "client-2",
+			Image: "dockmr/tera:1", ClientStatus: "complete",
+			Received: at(9), Started: at(10), Finished: at(12)},
+		{Phase: "map", Task: 1, Number: 1, AllocID: "a1", NodeID: "node-id-client-2", NodeName: "client-2",
+			Image: "dockmr/tera:1", ClientStatus: "running",
+			Received: at(0.5), Started: at(1.5)},
+	}, normalize(got))
+}
+
+// normalize puts every time in UTC, as the fixtures are.
+func normalize(as []Attempt) []Attempt {
+	for i := range as {
+		for _, p := range []*time.Time{&as[i].Received, &as[i].Started, &as[i].Finished} {
+			if !p.IsZero() {
+				*p = p.UTC()
+			}
+		}
+	}
+	return as
+}
+
+func TestAttemptsOf_DriverFailureNeverStarted(t *testing.T) {
+	fail := ev(api.TaskDriverFailure, 2)
+	fail.DriverError = `pull image "nope:1": not found`
+	a := allocFixture("a0", 0, 10, "client-1", "failed", ev(api.TaskReceived, 1), fail)
+	a.TaskStates["map"].FinishedAt = at(2)
+	got := normalize(attemptsOf("map", "nope:1", []*api.AllocationListStub{a}))
+	must.SliceLen(t, 1, got)
+	must.True(t, got[0].Started.IsZero())
+	must.Eq(t, at(2), got[0].Finished)
+	must.True(t, got[0].Failed)
+	must.Eq(t, `pull image "nope:1": not found`, got[0].Failure)
+}
+
+func TestAttemptsOf_LostAndSkipped(t *testing.T) {
+	lost := allocFixture("a0", 0, 10, "client-1", "lost", ev(api.TaskReceived, 1), ev(api.TaskStarted, 2))
+	lost.ModifyTime = at(30).UnixNano()
+	// Stopped before its task started: no attempt.
+	never := stub("a1", 0, "complete", "stop")
+	// A name without an index is not a task's.
+	odd := stub("a2", 0, "complete", "run")
+	odd.Name = "dockmr-x-map.map"
+	got := normalize(attemptsOf("map", "img", []*api.AllocationListStub{lost, never, odd}))
+	must.SliceLen(t, 1, got)
+	must.Eq(t, "allocation lost (its node went down)", got[0].Failure)
+	must.Eq(t, at(30), got[0].Finished)
+	must.Eq(t, at(1), got[0].Received)
+}
+
+func TestAttemptsOf_ReceivedFallsBackOnCreateTime(t *testing.T) {
+	a := stub("a0", 0, "pending", "run")
+	a.CreateTime = at(7).UnixNano()
+	got := normalize(attemptsOf("reduce", "img", []*api.AllocationListStub{a}))
+	must.SliceLen(t, 1, got)
+	must.Eq(t, at(7), got[0].Received)
+	must.Eq(t, "reduce", got[0].Phase)
+	must.False(t, got[0].Failed)
+}
