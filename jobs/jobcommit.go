@@ -54,6 +54,10 @@ func (p *Plan) makeStaging() error {
 // into the staging directory first, so that only renames touch the output:
 // a full disk fails the job before any part file moves, and a rename that
 // fails takes back the part files moved before it.
+//
+// A commit that finds _SUCCESS already staged resumes one that was cut
+// short (its process killed between renames): the part files it had moved
+// are left in place rather than cleared or looked for again.
 func (p *Plan) commit() (*Result, error) {
 	res, outputs, err := p.collect()
 	if err != nil {
@@ -64,34 +68,70 @@ func (p *Plan) commit() (*Result, error) {
 		return nil, fmt.Errorf("commit: encode result: %w", err)
 	}
 	success := filepath.Join(p.StagingDir(), SuccessFile)
+	_, err = os.Stat(success)
+	resuming := err == nil
 	if err := os.WriteFile(success, append(b, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	moves, err := p.outputMoves(outputs)
+	if err != nil {
+		return nil, err
+	}
+	moves = append(moves, move{from: success, to: filepath.Join(p.Job.Output, SuccessFile)})
+	var moved []move
+	if resuming {
+		moves, moved = movedAlready(moves)
+	}
 	if p.Job.Settings.Overwrite {
-		if err := p.clearOutput(); err != nil {
+		if err := p.clearOutput(moved); err != nil {
 			return nil, err
 		}
 	}
-	moves := [][2]string{}
+	for _, mv := range moves {
+		if err := os.Rename(mv.from, mv.to); err != nil {
+			for _, done := range moved {
+				os.Remove(done.to)
+			}
+			return nil, fmt.Errorf("commit: %w", err)
+		}
+		moved = append(moved, mv)
+	}
+	p.removeStaging()
+	return res, nil
+}
+
+// move is one rename of a job commit.
+type move struct{ from, to string }
+
+// outputMoves lists the renames that move the output tasks' part files
+// into the output directory.
+func (p *Plan) outputMoves(outputs []*Manifest) ([]move, error) {
+	var moves []move
 	for i, m := range outputs {
 		for _, f := range m.Files {
 			if f == "" || filepath.Base(f) != f {
 				return nil, fmt.Errorf("commit: %s lists output file %q, which is not a plain file name", m.Task, f)
 			}
-			moves = append(moves, [2]string{filepath.Join(p.TaskDir(p.OutputKind(), i), f), filepath.Join(p.Job.Output, f)})
+			moves = append(moves, move{from: filepath.Join(p.TaskDir(p.OutputKind(), i), f), to: filepath.Join(p.Job.Output, f)})
 		}
 	}
-	moves = append(moves, [2]string{success, filepath.Join(p.Job.Output, SuccessFile)})
-	for i, mv := range moves {
-		if err := os.Rename(mv[0], mv[1]); err != nil {
-			for _, done := range moves[:i] {
-				os.Remove(done[1])
-			}
-			return nil, fmt.Errorf("commit: %w", err)
+	return moves, nil
+}
+
+// movedAlready splits the renames of a resumed commit into those still to
+// do and those the cut-short commit did: the file is gone from the staging
+// directory and in the output.
+func movedAlready(moves []move) (todo, done []move) {
+	for _, mv := range moves {
+		_, errFrom := os.Lstat(mv.from)
+		_, errTo := os.Lstat(mv.to)
+		if errors.Is(errFrom, fs.ErrNotExist) && errTo == nil {
+			done = append(done, mv)
+		} else {
+			todo = append(todo, mv)
 		}
 	}
-	p.removeStaging()
-	return res, nil
+	return todo, done
 }
 
 // collect reads the manifests of all tasks, adds up their counters, and
@@ -124,14 +164,19 @@ func (p *Plan) collect() (*Result, []*Manifest, error) {
 }
 
 // clearOutput removes the previous contents of an output directory that
-// the job overwrites, but not the staging directories.
-func (p *Plan) clearOutput() error {
+// the job overwrites, but not the staging directories, nor the part files a
+// resumed commit had moved in already.
+func (p *Plan) clearOutput(keep []move) error {
 	entries, err := os.ReadDir(p.Job.Output)
 	if err != nil {
 		return fmt.Errorf("commit: clear previous output: %w", err)
 	}
+	kept := map[string]bool{TemporaryDir: true}
+	for _, mv := range keep {
+		kept[filepath.Base(mv.to)] = true
+	}
 	for _, e := range entries {
-		if e.Name() == TemporaryDir {
+		if kept[e.Name()] {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(p.Job.Output, e.Name())); err != nil {

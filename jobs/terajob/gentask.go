@@ -53,8 +53,8 @@ type GenOutcome struct {
 	Job *jobs.Result
 }
 
-// commitLock is created in the staging directory by the one task that
-// commits the job.
+// commitLock is the file, in the staging directory, that the task
+// committing the job holds locked while it commits.
 const commitLock = "committing"
 
 // Run runs the task and, if it is the last to commit, the job commit.
@@ -64,6 +64,9 @@ func (t GenTask) Run(ctx context.Context) (*GenOutcome, error) {
 		return nil, err
 	}
 	if res, err := committedResult(plan); res != nil || err != nil {
+		if res != nil {
+			removeLeftovers(plan) // of a committer cut short after its last rename
+		}
 		return &GenOutcome{Job: res}, err
 	}
 	staged, m, err := t.runTask(ctx, plan)
@@ -252,22 +255,50 @@ func commitIfComplete(ctx context.Context, plan *jobs.Plan) (*jobs.Result, error
 	if !allCommitted(plan) {
 		return nil, nil
 	}
-	err := os.Mkdir(filepath.Join(plan.StagingDir(), commitLock), 0o755)
-	if errors.Is(err, fs.ErrExist) {
-		return nil, nil // another task commits
+	unlock, err := takeCommitTurn(plan)
+	if err != nil || unlock == nil {
+		return nil, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("commit job %s: %w", plan.ID, err)
-	}
+	defer unlock()
 	// The tasks have run: jobs.Run only checks that and commits. The
 	// output directory holds nothing but the staging directories (stage
-	// made sure), which Overwrite's clearing of the output leaves alone.
+	// made sure) and the part files of a commit cut short, which
+	// Overwrite's clearing of the output leaves alone.
 	plan.Job.Settings.Overwrite = true
 	res, err := jobs.Run(ctx, committed{}, plan)
 	if err != nil {
 		return nil, fmt.Errorf("commit job %s: %w", plan.ID, err)
 	}
 	return res, nil
+}
+
+// takeCommitTurn returns a function that gives the turn back if this task
+// is to commit the job, and nil if another task is committing it or has.
+// The turn is an exclusive lock on a file of the staging directory, which
+// the kernel (or the NFS server) releases when its holder dies: the task
+// that gets the lock after a committer was killed finishes that commit,
+// and the job commit resumes what had been done.
+func takeCommitTurn(plan *jobs.Plan) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(plan.StagingDir(), commitLock), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		if res, _ := committedResult(plan); res != nil {
+			return nil, nil // the committer removed the staging directory
+		}
+		return nil, fmt.Errorf("commit job %s: %w", plan.ID, err)
+	}
+	locked, err := tryLock(f)
+	if err != nil || !locked {
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("commit job %s: lock %s: %w", plan.ID, f.Name(), err)
+		}
+		return nil, nil
+	}
+	if res, _ := committedResult(plan); res != nil {
+		f.Close() // the committer that held the lock finished
+		return nil, nil
+	}
+	return func() { f.Close() }, nil
 }
 
 func allCommitted(plan *jobs.Plan) bool {
