@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +41,7 @@ func TestJobFileMatchesDockmrTeragen(t *testing.T) {
 	must.NoError(t, err)
 	data := t.TempDir()
 	c, err := devcluster.Start(context.Background(), devcluster.Options{
-		DataDir: data, HTTPPort: freeHTTPPort(t), Binaries: bins,
+		DataDir: data, HTTPPort: devcluster.AnyHTTPPort, Binaries: bins,
 	})
 	must.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -113,29 +112,4 @@ func describe(a *api.AllocationListStub) string {
 		}
 	}
 	return b.String()
-}
-
-// freeHTTPPort finds a port p with p+1 and p+2 free too, for the server.
-func freeHTTPPort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		must.NoError(t, err)
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if free(p+1) && free(p+2) {
-			return p
-		}
-	}
-	t.Fatal("no three consecutive free ports")
-	return 0
-}
-
-func free(port int) bool {
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
 }
