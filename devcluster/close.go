@@ -16,7 +16,6 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 	"github.com/hashicorp/nomad/api"
 )
 
@@ -134,7 +133,7 @@ func (c *Cluster) removeContainers(allocIDs []string) error {
 	if len(selectors) == 0 {
 		return nil
 	}
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := dockerClient(c.opts.DockerEndpoint)
 	if err != nil {
 		return fmt.Errorf("remove containers: %w", err)
 	}

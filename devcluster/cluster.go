@@ -53,7 +53,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 	}
-	if err := checkDocker(ctx); err != nil {
+	if err := checkDocker(ctx, opts.DockerEndpoint); err != nil {
 		return nil, err
 	}
 	if opts.DataDir != "" {
@@ -118,18 +118,19 @@ func (c *Cluster) configure() error {
 	if err != nil {
 		return err
 	}
-	if c.server, err = c.newAgent(cfg, src, ""); err != nil {
+	if c.server, err = c.newAgent(cfg, src, o.ServerConfig); err != nil {
 		return err
 	}
 	for i := range o.Clients {
 		cfg := agentConfig{
-			Name:         fmt.Sprintf("dev-client-%d", i+1),
-			LogLevel:     strings.ToUpper(o.LogLevel),
-			Ports:        clientPorts[i],
-			Servers:      []string{fmt.Sprintf("127.0.0.1:%d", serverPorts.RPC)},
-			PluginDir:    o.Binaries.PluginDir,
-			DriverConfig: o.DriverConfig,
-			DockerConfig: o.DockerConfig,
+			Name:           fmt.Sprintf("dev-client-%d", i+1),
+			LogLevel:       strings.ToUpper(o.LogLevel),
+			Ports:          clientPorts[i],
+			Servers:        []string{fmt.Sprintf("127.0.0.1:%d", serverPorts.RPC)},
+			PluginDir:      o.Binaries.PluginDir,
+			DriverConfig:   o.DriverConfig,
+			DockerConfig:   o.DockerConfig,
+			DockerEndpoint: o.DockerEndpoint,
 		}
 		if !o.OwnDriverConfig {
 			cfg.AllowedMount, cfg.TaskRuntime = o.DataDir, o.Binaries.TaskRuntime

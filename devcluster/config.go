@@ -26,6 +26,9 @@ type agentConfig struct {
 	TaskRuntime  string // empty leaves task_runtime out
 	DriverConfig string
 	DockerConfig string
+	// DockerEndpoint is both docker drivers' endpoint; empty leaves it
+	// out, for DOCKER_HOST or Docker's default socket.
+	DockerEndpoint string
 }
 
 const commonTemplate = `# Written by dockmr dev; rewritten on every start.
@@ -94,12 +97,18 @@ plugin "dockmr-driver" {
 {{- if .TaskRuntime}}
     task_runtime   = "{{.TaskRuntime}}"
 {{- end}}
+{{- if .DockerEndpoint}}
+    endpoint       = "{{.DockerEndpoint}}"
+{{- end}}
     {{.DriverConfig}}
   }
 }
 
 plugin "docker" {
   config {
+{{- if .DockerEndpoint}}
+    endpoint = "{{.DockerEndpoint}}"
+{{- end}}
     {{.DockerConfig}}
   }
 }
@@ -116,6 +125,7 @@ func render(t *template.Template, c agentConfig) (string, error) {
 	for field, v := range map[string]string{
 		"name": c.Name, "data_dir": c.DataDir, "plugin_dir": c.PluginDir,
 		"allowed_mounts": c.AllowedMount, "task_runtime": c.TaskRuntime,
+		"endpoint": c.DockerEndpoint,
 	} {
 		if err := checkHCLString("agent "+field, v); err != nil {
 			return "", err

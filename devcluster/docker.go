@@ -12,13 +12,27 @@ import (
 // dockerPingTimeout bounds the check that a Docker daemon answers.
 const dockerPingTimeout = 10 * time.Second
 
-// checkDocker makes sure the Docker daemon that DOCKER_HOST (or Docker's
-// default socket) names answers, so that a missing daemon is reported at
-// once rather than as a driver that never turns healthy.
-func checkDocker(ctx context.Context) error {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+// dockerClient is a client of the daemon at endpoint, or of the one that
+// DOCKER_HOST (or Docker's default socket) names when endpoint is empty.
+func dockerClient(endpoint string) (*client.Client, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if endpoint != "" {
+		opts = append(opts, client.WithHost(endpoint))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
 	if err != nil {
-		return fmt.Errorf("Docker client: %w", err)
+		return nil, fmt.Errorf("Docker client: %w", err)
+	}
+	return cli, nil
+}
+
+// checkDocker makes sure the Docker daemon the clients will use answers,
+// so that a missing daemon is reported at once rather than as a driver
+// that never turns healthy.
+func checkDocker(ctx context.Context, endpoint string) error {
+	cli, err := dockerClient(endpoint)
+	if err != nil {
+		return err
 	}
 	defer cli.Close()
 	ctx, cancel := context.WithTimeout(ctx, dockerPingTimeout)

@@ -73,6 +73,19 @@ type Options struct {
 	// writes: Nomad merges the two, so it may add to or override any
 	// setting.
 	ClientConfig string
+	// ServerConfig is more configuration for the server agent, written
+	// to a file of its own that the agent loads after the one the cluster
+	// writes, as ClientConfig is for the clients: a test that stops a
+	// client for good shortens the server's heartbeat_grace and
+	// min_heartbeat_ttl here, so that the node is marked down in seconds.
+	ServerConfig string
+	// DockerEndpoint is the Docker daemon the clients' task drivers use,
+	// dockmr-driver's and Nomad's docker driver's `endpoint` ("unix:///path"
+	// or "tcp://host:port"), and that Start checks and Close removes the
+	// clients' containers from. Empty means DOCKER_HOST, else Docker's
+	// default socket. DriverConfig and DockerConfig must not set endpoint
+	// as well.
+	DockerEndpoint string
 	// WaitDrivers are the task drivers that must be detected and healthy
 	// on every client node before Start or Client.Restart return; nil
 	// means just dockmr-driver.
@@ -134,12 +147,26 @@ func (o Options) check() error {
 	default:
 		return fmt.Errorf("log level %q: want TRACE, DEBUG, INFO, WARN, ERROR or OFF", o.LogLevel)
 	}
+	if err := checkEndpoint(o.DockerEndpoint); err != nil {
+		return err
+	}
 	for field, p := range map[string]string{"data directory": o.DataDir, "state directory": o.StateDir, "log file": o.LogFile} {
 		if err := checkHCLString(field, p); err != nil {
 			return err
 		}
 	}
 	return o.Binaries.check(!o.OwnDriverConfig)
+}
+
+// checkEndpoint accepts an empty Docker endpoint or a unix or tcp one.
+func checkEndpoint(e string) error {
+	if e == "" {
+		return nil
+	}
+	if !strings.HasPrefix(e, "unix:///") && !strings.HasPrefix(e, "tcp://") {
+		return fmt.Errorf("docker endpoint %q: want unix:///path/to/docker.sock or tcp://host:port", e)
+	}
+	return checkHCLString("docker endpoint", e)
 }
 
 // checkHCLString refuses a path that the agents' HCL configuration could

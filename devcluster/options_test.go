@@ -53,6 +53,8 @@ func TestOptionsRejectBadInput(t *testing.T) {
 		"no nomad":        {Options{DataDir: "/d", Binaries: Binaries{PluginDir: bins.PluginDir, TaskRuntime: bins.TaskRuntime}}, "no Nomad agent binary given"},
 		"no plugin dir":   {Options{DataDir: "/d", Binaries: Binaries{Nomad: bins.Nomad, TaskRuntime: bins.TaskRuntime}}, "no driver plugin binary given"},
 		"missing runtime": {Options{DataDir: "/d", Binaries: Binaries{Nomad: bins.Nomad, PluginDir: bins.PluginDir, TaskRuntime: "/nonexistent/dockmr-task"}}, "task runtime: /nonexistent/dockmr-task not found"},
+		"endpoint scheme": {Options{DataDir: "/d", DockerEndpoint: "/run/docker.sock", Binaries: bins}, `docker endpoint "/run/docker.sock": want unix:///path/to/docker.sock or tcp://host:port`},
+		"endpoint quote":  {Options{DataDir: "/d", DockerEndpoint: `unix:///a"b`, Binaries: bins}, `docker endpoint "unix:///a\"b" holds a quote`},
 		"not executable":  {Options{DataDir: "/d", Binaries: Binaries{Nomad: noExec, PluginDir: bins.PluginDir, TaskRuntime: bins.TaskRuntime}}, "is not an executable file"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -138,6 +140,7 @@ func TestRenderedConfigsValidate(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig()
 	cfg.PluginDir = bins.PluginDir
+	cfg.DockerEndpoint = "unix:///run/other/docker.sock"
 	server, err := renderServer(agentConfig{Name: "dev-server", DataDir: dir, LogLevel: "INFO", Ports: ports{HTTP: 4646, RPC: 4647, Serf: 4648}})
 	must.NoError(t, err)
 	client, err := renderClient(cfg)
@@ -175,6 +178,20 @@ func TestRenderClientOwnDriverConfig(t *testing.T) {
 	must.StrNotContains(t, src, "task_runtime")
 	must.StrContains(t, src, `image_pull_timeout = "1m"`)
 	must.StrContains(t, src, "volumes { enabled = true }")
+}
+
+// TestRenderClientDockerEndpoint points both docker drivers at one daemon.
+func TestRenderClientDockerEndpoint(t *testing.T) {
+	cfg := testConfig()
+	src, err := renderClient(cfg)
+	must.NoError(t, err)
+	must.StrNotContains(t, src, "endpoint")
+
+	cfg.DockerEndpoint = "unix:///tmp/d/docker.sock"
+	src, err = renderClient(cfg)
+	must.NoError(t, err)
+	must.Eq(t, 2, strings.Count(src, `endpoint = "unix:///tmp/d/docker.sock"`)+strings.Count(src, `endpoint       = "unix:///tmp/d/docker.sock"`), must.Sprint(src))
+	must.StrContains(t, src, `endpoint       = "unix:///tmp/d/docker.sock"`)
 }
 
 func TestUnescapeMountPath(t *testing.T) {
