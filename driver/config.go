@@ -14,6 +14,7 @@ import (
 // Defaults applied when the agent's plugin block leaves a setting out.
 const (
 	defaultImagePullTimeout = 5 * time.Minute
+	defaultPullInactivity   = 2 * time.Minute
 	defaultDanglingPeriod   = 5 * time.Minute
 	defaultCreationGrace    = 5 * time.Minute
 )
@@ -28,6 +29,18 @@ var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 		hclspec.NewAttr("image_pull_timeout", "string", false),
 		hclspec.NewLiteral(`"5m"`),
 	),
+	"image_pull_inactivity_timeout": hclspec.NewDefault(
+		hclspec.NewAttr("image_pull_inactivity_timeout", "string", false),
+		hclspec.NewLiteral(`"2m"`),
+	),
+	"insecure_registries": hclspec.NewDefault(
+		hclspec.NewAttr("insecure_registries", "list(string)", false),
+		hclspec.NewLiteral(`["127.0.0.0/8", "::1/128"]`),
+	),
+	"auth": hclspec.NewBlock("auth", false, hclspec.NewObject(map[string]*hclspec.Spec{
+		"config": hclspec.NewAttr("config", "string", false),
+		"helper": hclspec.NewAttr("helper", "string", false),
+	})),
 	"gc": hclspec.NewDefault(hclspec.NewBlock("gc", false, hclspec.NewObject(map[string]*hclspec.Spec{
 		"container": hclspec.NewDefault(
 			hclspec.NewAttr("container", "bool", false),
@@ -73,9 +86,22 @@ type PluginConfig struct {
 	// ImagePullTimeout bounds a pull when the task does not set its own.
 	ImagePullTimeout string `codec:"image_pull_timeout"`
 
+	// ImagePullInactivityTimeout aborts a pull that reports no progress
+	// for this long, when the task does not set its own.
+	ImagePullInactivityTimeout string `codec:"image_pull_inactivity_timeout"`
+
+	// InsecureRegistries are the registries (host, host:port or CIDR)
+	// that images may be pulled from over plain HTTP, when the Docker
+	// daemon reaches them so; see insecure.go.
+	InsecureRegistries []string `codec:"insecure_registries"`
+
+	// Auth is where the node keeps registry credentials.
+	Auth PluginAuth `codec:"auth"`
+
 	GC GCConfig `codec:"gc"`
 
 	imagePullTimeout time.Duration
+	pullInactivity   time.Duration
 }
 
 // GCConfig says which containers the driver removes.
@@ -103,6 +129,18 @@ func (c *PluginConfig) validate() error {
 	var err error
 	if c.imagePullTimeout, err = parsePositiveDuration("image_pull_timeout", c.ImagePullTimeout, defaultImagePullTimeout); err != nil {
 		return err
+	}
+	if c.pullInactivity, err = parsePositiveDuration("image_pull_inactivity_timeout", c.ImagePullInactivityTimeout, defaultPullInactivity); err != nil {
+		return err
+	}
+	if c.InsecureRegistries == nil {
+		c.InsecureRegistries = defaultInsecureRegistries
+	}
+	if err := validateInsecureRegistries(c.InsecureRegistries); err != nil {
+		return err
+	}
+	if c.Auth.Config != "" && !filepath.IsAbs(c.Auth.Config) {
+		return fmt.Errorf("auth.config: %q is not an absolute path; give the host path of a Docker config.json", c.Auth.Config)
 	}
 	dc := &c.GC.DanglingContainers
 	if dc.period, err = parsePositiveDuration("gc.dangling_containers.period", dc.Period, defaultDanglingPeriod); err != nil {
@@ -146,9 +184,17 @@ var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	})),
 	// list(map(string)) accepts both `labels = { ... }` and the older
 	// `labels { ... }` block form, as Nomad's docker driver does.
-	"labels":             hclspec.NewAttr("labels", "list(map(string))", false),
-	"force_pull":         hclspec.NewAttr("force_pull", "bool", false),
-	"image_pull_timeout": hclspec.NewAttr("image_pull_timeout", "string", false),
+	"labels":                        hclspec.NewAttr("labels", "list(map(string))", false),
+	"force_pull":                    hclspec.NewAttr("force_pull", "bool", false),
+	"image_pull_timeout":            hclspec.NewAttr("image_pull_timeout", "string", false),
+	"image_pull_inactivity_timeout": hclspec.NewAttr("image_pull_inactivity_timeout", "string", false),
+	"auth": hclspec.NewBlock("auth", false, hclspec.NewObject(map[string]*hclspec.Spec{
+		"username":       hclspec.NewAttr("username", "string", false),
+		"password":       hclspec.NewAttr("password", "string", false),
+		"email":          hclspec.NewAttr("email", "string", false),
+		"server_address": hclspec.NewAttr("server_address", "string", false),
+	})),
+	"load": hclspec.NewAttr("load", "string", false),
 })
 
 // TaskConfig is the decoded `config` block of a task.
@@ -162,6 +208,13 @@ type TaskConfig struct {
 	Labels           hclutils.MapStrStr `codec:"labels"`
 	ForcePull        bool               `codec:"force_pull"`
 	ImagePullTimeout string             `codec:"image_pull_timeout"`
+
+	ImagePullInactivityTimeout string   `codec:"image_pull_inactivity_timeout"`
+	Auth                       TaskAuth `codec:"auth"`
+	// Load is a `docker save` tarball to load the image from instead of
+	// pulling it: relative to the task directory, or a host path under
+	// allowed_mounts.
+	Load string `codec:"load"`
 }
 
 // Mount is a bind mount of a host path into the container.
@@ -181,6 +234,12 @@ func (tc *TaskConfig) validate(pc *PluginConfig) error {
 		return err
 	}
 	if _, err := parsePositiveDuration("image_pull_timeout", tc.ImagePullTimeout, pc.imagePullTimeout); err != nil {
+		return err
+	}
+	if _, err := parsePositiveDuration("image_pull_inactivity_timeout", tc.ImagePullInactivityTimeout, pc.pullInactivity); err != nil {
+		return err
+	}
+	if err := validateLoadPath(tc.Load, pc.AllowedMounts); err != nil {
 		return err
 	}
 	for i, m := range tc.Mounts {

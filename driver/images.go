@@ -37,6 +37,7 @@ func parseImageRef(s string) (string, error) {
 type imageAPI interface {
 	ImageInspect(ctx context.Context, ref string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
 	ImagePull(ctx context.Context, ref string, opts image.PullOptions) (io.ReadCloser, error)
+	ImageLoad(ctx context.Context, input io.Reader, opts ...client.ImageLoadOption) (image.LoadResponse, error)
 }
 
 // pullRequest is one task's wish for an image.
@@ -45,6 +46,28 @@ type pullRequest struct {
 	force    bool
 	timeout  time.Duration
 	progress func(msg string)
+
+	// inactivity aborts a pull that reports no progress for this long;
+	// zero means no limit but timeout.
+	inactivity time.Duration
+	// auth is the registry credentials; nil pulls anonymously.
+	auth *registryAuth
+	// check vets the image's registry before a pull, and may refuse it.
+	check func(ctx context.Context) error
+	// load is the host path of a `docker save` tarball to load the
+	// image from instead of pulling it.
+	load string
+}
+
+// key identifies the pulls that may be shared: same image, and same
+// credentials, so that a task with wrong ones never rides on a pull made
+// with right ones, nor the reverse.
+func (r pullRequest) key() string {
+	if r.load != "" {
+		return "load\x00" + r.ref
+	}
+	auth, _ := r.auth.encoded()
+	return r.ref + "\x00" + auth
 }
 
 // imageCoordinator makes sure an image is present, pulling each image at
@@ -100,10 +123,10 @@ func (c *imageCoordinator) inspect(ctx context.Context, ref string) (string, err
 // pull joins the in-flight pull of ref or starts one.
 func (c *imageCoordinator) pull(ctx context.Context, req pullRequest) error {
 	c.mu.Lock()
-	p, running := c.pulls[req.ref]
+	p, running := c.pulls[req.key()]
 	if !running {
 		p = &pull{done: make(chan struct{})}
-		c.pulls[req.ref] = p
+		c.pulls[req.key()] = p
 	}
 	if req.progress != nil {
 		p.listeners = append(p.listeners, req.progress)
@@ -127,29 +150,57 @@ func (c *imageCoordinator) run(req pullRequest, p *pull) {
 	ctx, cancel := context.WithTimeout(context.Background(), req.timeout)
 	defer cancel()
 
-	start := time.Now()
-	c.notify(p, fmt.Sprintf("Pulling image %s", req.ref))
-	err := c.doPull(ctx, req.ref, func(msg string) { c.notify(p, msg) })
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("pull image %q: timed out after %s (image_pull_timeout): %w", req.ref, req.timeout, err)
-		} else {
-			err = fmt.Errorf("pull image %q: %w", req.ref, err)
-		}
-		// A missing image will not appear by retrying; anything else
-		// (registry down, timeout) may.
-		err = structs.NewRecoverableError(err, !errdefs.IsNotFound(err) && !isNotFoundMessage(err))
-		c.logger.Warn("image pull failed", "image", req.ref, "error", err)
+	var err error
+	if req.load != "" {
+		err = c.runLoad(ctx, req, p)
 	} else {
-		c.logger.Info("pulled image", "image", req.ref, "duration", time.Since(start))
-		c.notify(p, fmt.Sprintf("Pulled image %s in %s", req.ref, time.Since(start).Round(time.Millisecond)))
+		err = c.runPull(ctx, req, p)
 	}
 
 	c.mu.Lock()
 	p.err = err
-	delete(c.pulls, req.ref)
+	delete(c.pulls, req.key())
 	c.mu.Unlock()
 	close(p.done)
+}
+
+// runPull pulls the image, turning the daemon's failures into errors
+// that say what to do and whether a retry may help.
+func (c *imageCoordinator) runPull(ctx context.Context, req pullRequest, p *pull) error {
+	if req.check != nil {
+		if err := req.check(ctx); err != nil {
+			return structs.NewRecoverableError(err, false)
+		}
+	}
+	start := time.Now()
+	c.notify(p, fmt.Sprintf("Pulling image %s", req.ref))
+	err := c.doPull(ctx, req, func(msg string) { c.notify(p, msg) })
+	if err == nil {
+		c.logger.Info("pulled image", "image", req.ref, "duration", time.Since(start))
+		c.notify(p, fmt.Sprintf("Pulled image %s in %s", req.ref, time.Since(start).Round(time.Millisecond)))
+		return nil
+	}
+	switch {
+	case errors.Is(err, errPullStalled):
+		err = fmt.Errorf("pull image %q: no progress for %s (image_pull_inactivity_timeout): %w", req.ref, req.inactivity, err)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		err = fmt.Errorf("pull image %q: timed out after %s (image_pull_timeout): %w", req.ref, req.timeout, err)
+	case isAuthFailure(err):
+		// Wrong credentials stay wrong: fail the task at once rather
+		// than have Nomad retry it against the registry.
+		err = structs.NewRecoverableError(authFailure(req.ref, req.auth, err), false)
+		c.logger.Warn("image pull refused", "image", req.ref, "error", err)
+		return err
+	case isHTTPSMismatch(err):
+		err = fmt.Errorf("pull image %q: registry %s speaks plain HTTP but the Docker daemon reaches it over HTTPS; add it to the daemon's insecure-registries (daemon.json): %w", req.ref, registryHost(req.ref), err)
+	default:
+		err = fmt.Errorf("pull image %q: %w", req.ref, err)
+	}
+	// A missing image will not appear by retrying; anything else
+	// (registry down, timeout) may.
+	err = structs.NewRecoverableError(err, !errdefs.IsNotFound(err) && !isNotFoundMessage(err))
+	c.logger.Warn("image pull failed", "image", req.ref, "error", err)
+	return err
 }
 
 func (c *imageCoordinator) notify(p *pull, msg string) {
@@ -162,11 +213,19 @@ func (c *imageCoordinator) notify(p *pull, msg string) {
 }
 
 // doPull streams the daemon's pull progress, reporting the bytes fetched
-// so far every progressInterval.
-func (c *imageCoordinator) doPull(ctx context.Context, ref string, report func(string)) error {
-	body, err := c.api.ImagePull(ctx, ref, image.PullOptions{})
+// so far every progressInterval, and gives up when the stream stays silent
+// for req.inactivity.
+func (c *imageCoordinator) doPull(ctx context.Context, req pullRequest, report func(string)) error {
+	ref := req.ref
+	auth, err := req.auth.encoded()
 	if err != nil {
-		return err
+		return fmt.Errorf("encode registry credentials: %w", err)
+	}
+	ctx, watchdog := newStallWatchdog(ctx, req.inactivity)
+	defer watchdog.stop()
+	body, err := c.api.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: auth})
+	if err != nil {
+		return watchdog.explain(err)
 	}
 	defer body.Close()
 
@@ -180,13 +239,14 @@ func (c *imageCoordinator) doPull(ctx context.Context, ref string, report func(s
 				return nil
 			}
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return watchdog.explain(ctx.Err())
 			}
 			return fmt.Errorf("read pull progress: %w", err)
 		}
 		if msg.Error != nil {
 			return errors.New(msg.Error.Message)
 		}
+		watchdog.alive()
 		progress.update(msg)
 		if time.Since(last) >= progressInterval {
 			last = time.Now()

@@ -22,6 +22,7 @@ type fakeImages struct {
 	mu      sync.Mutex
 	present map[string]bool
 	pulls   atomic.Int32
+	loads   int // guarded by mu
 	pullErr error
 	delay   time.Duration
 }

@@ -44,17 +44,16 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		return nil, nil, structs.NewRecoverableError(err, true)
 	}
 
-	ref, _ := parseImageRef(tc.Image) // validated above
-	timeout, _ := parsePositiveDuration("image_pull_timeout", tc.ImagePullTimeout, pc.imagePullTimeout)
-	imageID, err := images.ensure(ctx, pullRequest{
-		ref:      ref,
-		force:    tc.ForcePull,
-		timeout:  timeout,
-		progress: func(msg string) { d.emit(cfg, msg, nil) },
-	})
+	req, err := imageRequest(cfg, &tc, pc, docker)
 	if err != nil {
 		return nil, nil, err
 	}
+	req.progress = func(msg string) { d.emit(cfg, msg, nil) }
+	imageID, err := images.ensure(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	ref := req.ref
 
 	spec := buildCreateSpec(cfg, &tc, pc.TaskRuntime)
 	spec.Config.Image = ref
