@@ -114,6 +114,9 @@ func TestTakeSelf(t *testing.T) {
 	must.Greater(t, 1, s.Goroutines, must.Sprint("the test and the server at least"))
 	must.Positive(t, s.HeapAlloc)
 	must.StrContains(t, s.String(), "goroutines")
+	n, err := Goroutines(ctx, "unix:"+sock)
+	must.NoError(t, err)
+	must.Greater(t, 1, n)
 
 	_, err = Take(ctx, os.Getpid(), "unix:"+filepath.Join(t.TempDir(), "none.sock"))
 	must.ErrorContains(t, err, "none.sock")
