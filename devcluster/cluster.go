@@ -31,6 +31,7 @@ type Cluster struct {
 	ownState bool   // a temporary state directory, deleted on Close
 	logFile  string // the agents' shared log, if they share one
 	marker   string
+	token    string // management token, with ACLs on
 	server   *agent
 	clients  []*agent
 	nodeIDs  []string
@@ -87,6 +88,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	if c.API, err = api.NewClient(&api.Config{Address: c.server.address()}); err != nil {
 		return fmt.Errorf("create Nomad API client: %w", err)
 	}
+	if c.opts.ACL {
+		if err := c.bootstrapACL(ctx); err != nil {
+			return withLogTail(err, c.server)
+		}
+	}
 	if err := c.waitServer(ctx); err != nil {
 		return withLogTail(err, c.server)
 	}
@@ -113,6 +119,7 @@ func (c *Cluster) configure() error {
 		DataDir:  filepath.Join(c.stateDir, "server"),
 		LogLevel: strings.ToUpper(o.LogLevel),
 		Ports:    serverPorts,
+		ACL:      o.ACL,
 	}
 	src, err := renderServer(cfg)
 	if err != nil {
@@ -126,6 +133,7 @@ func (c *Cluster) configure() error {
 			Name:           fmt.Sprintf("dev-client-%d", i+1),
 			LogLevel:       strings.ToUpper(o.LogLevel),
 			Ports:          clientPorts[i],
+			ACL:            o.ACL,
 			Servers:        []string{fmt.Sprintf("127.0.0.1:%d", serverPorts.RPC)},
 			PluginDir:      o.Binaries.PluginDir,
 			DriverConfig:   o.DriverConfig,

@@ -18,6 +18,7 @@ type agentConfig struct {
 	DataDir  string
 	LogLevel string
 	Ports    ports
+	ACL      bool
 
 	// Client agents only.
 	Servers      []string // RPC addresses, host:port
@@ -49,6 +50,12 @@ ports {
   rpc  = {{.Ports.RPC}}
   serf = {{.Ports.Serf}}
 }
+{{- if .ACL}}
+
+acl {
+  enabled = true
+}
+{{- end}}
 `
 
 var (

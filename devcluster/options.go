@@ -86,6 +86,11 @@ type Options struct {
 	// default socket. DriverConfig and DockerConfig must not set endpoint
 	// as well.
 	DockerEndpoint string
+	// ACL turns Nomad's access control on in every agent. Start then
+	// bootstraps it and keeps the management token (Cluster.Token), which
+	// the cluster's own calls use and users need in NOMAD_TOKEN; client
+	// agents need none, nor do their plugins.
+	ACL bool
 	// WaitDrivers are the task drivers that must be detected and healthy
 	// on every client node before Start or Client.Restart return; nil
 	// means just dockmr-driver.

@@ -39,13 +39,17 @@ told otherwise; 'make image' builds it.
 
 Once the cluster is ready, the last line printed is "dockmr dev: ready",
 and --ready-file, if given, is written with NOMAD_ADDR and DOCKMR_DATA_DIR
-lines a shell can source. Ctrl-C or SIGTERM stops every job, the clients,
+lines a shell can source. With --acl, Nomad's ACLs are on: the management
+token is printed, added to the ready file as NOMAD_TOKEN (the file is then
+readable by its owner only) and written to management.token in the state
+directory; dockmr and nomad commands need it in NOMAD_TOKEN. Ctrl-C or SIGTERM stops every job, the clients,
 then the server, and removes the tasks' containers and the agents' state;
 the data directory is kept.
 
 Examples:
    dockmr dev
-   dockmr dev --data-dir /srv/dockmr --clients 2 --ready-file /tmp/dockmr-dev.env`,
+   dockmr dev --data-dir /srv/dockmr --clients 2 --ready-file /tmp/dockmr-dev.env
+   dockmr dev --acl --ready-file /tmp/dockmr-dev.env`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data-dir", Value: filepath.Join(os.TempDir(), "dockmr-dev"),
 				Usage: "directory tasks may read and write, mounted at the same path; created if missing, kept on exit"},
@@ -57,6 +61,7 @@ Examples:
 				Usage: "directory holding nomad, plugins/dockmr-driver and dockmr-task"},
 			&cli.StringFlag{Name: "ready-file", Usage: "file to write NOMAD_ADDR and DOCKMR_DATA_DIR into once the cluster is ready; removed on exit"},
 			&cli.StringFlag{Name: "log-level", Value: "INFO", Usage: "the agents' log level: TRACE, DEBUG, INFO, WARN or ERROR"},
+			&cli.BoolFlag{Name: "acl", Usage: "turn Nomad's ACLs on: the cluster is bootstrapped, and its management token printed and written to the ready file and a token file (mode 0600); commands then need NOMAD_TOKEN"},
 		},
 		OnUsageError: onUsageError,
 		Action:       dev,
@@ -123,6 +128,7 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 		HTTPPort: c.Int("http-port"),
 		Binaries: bins,
 		LogLevel: c.String("log-level"),
+		ACL:      c.Bool("acl"),
 	}, nil
 }
 
@@ -150,8 +156,15 @@ func serveDev(c *cli.Context, cluster *devcluster.Cluster) error {
 // through a rename so that a script waiting for the file reads all of it.
 func writeReadyFile(path string, cluster *devcluster.Cluster) error {
 	content := fmt.Sprintf("NOMAD_ADDR=%s\nDOCKMR_DATA_DIR=%s\n", cluster.Address(), cluster.DataDir())
+	mode := os.FileMode(0o644)
+	if token := cluster.Token(); token != "" {
+		// The token grants everything: only its owner may read it.
+		content += fmt.Sprintf("NOMAD_TOKEN=%s\n", token)
+		mode = 0o600
+	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+	os.Remove(tmp) // WriteFile keeps an existing file's mode
+	if err := os.WriteFile(tmp, []byte(content), mode); err != nil {
 		return fmt.Errorf("dev: --ready-file: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -163,13 +176,18 @@ func writeReadyFile(path string, cluster *devcluster.Cluster) error {
 
 func printDevUsage(w io.Writer, cluster *devcluster.Cluster) {
 	data := cluster.DataDir()
+	token, export := "", ""
+	if t := cluster.Token(); t != "" {
+		token = fmt.Sprintf("  NOMAD_TOKEN %s   (ACLs on: the management token, also in %s)\n", t, cluster.TokenPath())
+		export = " NOMAD_TOKEN=" + t
+	}
 	fmt.Fprintf(w, `
   NOMAD_ADDR  %[1]s   (web UI: %[1]s/ui)
-  data dir    %[2]s   (tasks mount it at the same path; keep input and output under it)
+%[5]s  data dir    %[2]s   (tasks mount it at the same path; keep input and output under it)
   agent logs  %[3]s
 
 In another shell:
-  export NOMAD_ADDR=%[1]s DOCKMR_DATA_DIR=%[2]s
+  export NOMAD_ADDR=%[1]s DOCKMR_DATA_DIR=%[2]s%[6]s
   dockmr teragen 1m %[2]s/tera-in
   dockmr terasort %[2]s/tera-in %[2]s/tera-out
   dockmr teravalidate %[2]s/tera-out %[2]s/tera-report
@@ -177,5 +195,5 @@ In another shell:
 
 Press Ctrl-C to stop the cluster.
 %[4]s
-`, cluster.Address(), data, strings.Join(cluster.LogPaths(), " "), readyLine)
+`, cluster.Address(), data, strings.Join(cluster.LogPaths(), " "), readyLine, token, export)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
 // usageError is a bad command line: exit status 2.
@@ -50,6 +52,9 @@ func exitCode(stderr io.Writer, err error) int {
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "dockmr: %s\n", oneLine(usage.msg))
 		return 2
+	}
+	if nomad.IsPermissionDenied(err) {
+		err = nomad.PermissionDenied(err)
 	}
 	fmt.Fprintf(stderr, "dockmr: %s\n", oneLine(err.Error()))
 	return 1
