@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,6 +22,10 @@ func main() {
 	var code int
 	if len(os.Args) > 1 && os.Args[1] == nomad.AMPhase {
 		code = nomad.AMMain(ctx, os.Args[2:], os.Stderr)
+	} else if len(os.Args) > 1 && os.Args[1] == nomad.PrefetchArg {
+		// A prefetch task: the driver has put the image on the node
+		// before starting this container, which is all there was to do.
+		fmt.Println("image present")
 	} else if len(os.Args) > 1 && os.Args[1] == teragenCommand {
 		code = teragenMain(ctx, os.Args[2:], os.Stderr)
 	} else {

@@ -65,6 +65,7 @@ Examples:
 			logsCommand(),
 			cancelCommand(),
 			devCommand(),
+			imageCommand(),
 			taskCommand(),
 		},
 	}
