@@ -75,7 +75,7 @@ type Driver struct {
 func New(logger hclog.Logger) drivers.DriverPlugin {
 	ctx, cancel := context.WithCancel(context.Background())
 	logger = logger.Named(PluginName)
-	return &Driver{
+	d := &Driver{
 		eventer: eventer.NewEventer(ctx, logger),
 		logger:  logger,
 		ctx:     ctx,
@@ -84,6 +84,8 @@ func New(logger hclog.Logger) drivers.DriverPlugin {
 		keeper:  newFIFOKeeper(defaultKeeperSocket()),
 		config:  &PluginConfig{},
 	}
+	d.registerRunningGauge()
+	return d
 }
 
 // PluginInfo describes the plugin to Nomad.

@@ -85,6 +85,7 @@ func (h *taskHandle) start() {
 // last lines, then publishes the exit result.
 func (h *taskHandle) run() {
 	res := h.waitExit()
+	h.recordWait(res)
 	select {
 	case <-h.logs.done:
 	case <-time.After(logDrainTimeout):

@@ -151,11 +151,13 @@ func (c *imageCoordinator) run(req pullRequest, p *pull) {
 	defer cancel()
 
 	var err error
+	start := time.Now()
 	if req.load != "" {
 		err = c.runLoad(ctx, req, p)
 	} else {
 		err = c.runPull(ctx, req, p)
 	}
+	recordPull(time.Since(start), err)
 
 	c.mu.Lock()
 	p.err = err

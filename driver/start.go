@@ -12,6 +12,9 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/nomad/nomad/structs"
 	"github.com/hashicorp/nomad/plugins/drivers"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/dockmr/dockmr/internal/telemetry"
 )
 
 // apiTimeout bounds short Docker calls (create, start, inspect, kill), so a
@@ -38,7 +41,8 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		return nil, nil, fmt.Errorf("task config: %w", err)
 	}
 
-	ctx, cancel := context.WithCancel(d.ctx)
+	began := time.Now()
+	ctx, cancel := context.WithCancel(attemptContext(d.ctx, cfg))
 	defer cancel()
 	if err := pingDocker(ctx, docker); err != nil {
 		return nil, nil, structs.NewRecoverableError(err, true)
@@ -49,7 +53,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		return nil, nil, err
 	}
 	req.progress = func(msg string) { d.emit(cfg, msg, nil) }
-	imageID, err := images.ensure(ctx, req)
+	pullCtx, span := startSpan(ctx, "image pull", taskAttributes(cfg, req.ref)...)
+	imageID, err := images.ensure(pullCtx, req)
+	endSpan(span, err)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,6 +63,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 
 	spec := buildCreateSpec(cfg, &tc, pc.TaskRuntime)
 	spec.Config.Image = ref
+	spec.Config.Env = containerEnv(cfg, spec.Config.Env)
 	c, err := d.createAndStart(ctx, docker, spec)
 	if err != nil {
 		return nil, nil, err
@@ -80,6 +87,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 
 	d.tasks.Set(cfg.ID, h)
 	h.start()
+	recordStart(began)
 	annotations := map[string]string{
 		"container_id":   c.ID,
 		"container_name": spec.Name,
@@ -112,7 +120,10 @@ func (d *Driver) createAndStart(ctx context.Context, docker *client.Client, spec
 
 	startCtx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
-	if err := docker.ContainerStart(startCtx, id, container.StartOptions{}); err != nil {
+	startCtx, span := startSpan(startCtx, "container start", telemetry.ContainerID.String(id))
+	err = docker.ContainerStart(startCtx, id, container.StartOptions{})
+	endSpan(span, err)
+	if err != nil {
 		d.removeContainer(docker, id)
 		return container.InspectResponse{}, structs.NewRecoverableError(fmt.Errorf("start container %q: %w", spec.Name, err), true)
 	}
@@ -127,7 +138,9 @@ func (d *Driver) createAndStart(ctx context.Context, docker *client.Client, spec
 func (d *Driver) create(ctx context.Context, docker *client.Client, spec createSpec) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
+	ctx, span := startSpan(ctx, "container create", attribute.String("container.name", spec.Name))
 	resp, err := docker.ContainerCreate(ctx, spec.Config, spec.Host, nil, nil, spec.Name)
+	endSpan(span, err)
 	if err != nil {
 		return "", err
 	}

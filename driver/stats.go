@@ -50,7 +50,9 @@ func (s *statsCollector) stream(ctx context.Context, interval time.Duration, don
 		ticker := time.NewTicker(interval)
 		defer ticker.Stop()
 		for {
-			usage, err := sample(time.Now())
+			began := time.Now()
+			usage, err := sample(began)
+			recordStats(time.Since(began))
 			switch {
 			case errors.Is(err, cgstats.ErrGone):
 				return

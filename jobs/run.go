@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/dockmr/dockmr/internal/telemetry"
 )
 
 // Runner executes the tasks of a staged plan. Every task is one run of the
@@ -39,7 +43,10 @@ var ErrOutputExists = errors.New("output directory already exists")
 // when ctx is cancelled, it aborts the job, leaving no output behind: the
 // output directory is removed again if Run created it, and an existing one
 // (with Overwrite) keeps its previous contents.
-func Run(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
+func Run(ctx context.Context, r Runner, plan *Plan) (_ *Result, err error) {
+	ctx, span := tracer.Start(ctx, "job "+plan.Job.Name, trace.WithAttributes(
+		telemetry.JobID.String(plan.ID), telemetry.JobName.String(plan.Job.Name)))
+	defer func() { endSpan(span, err) }()
 	if err := plan.Job.validatePartitioner(false); err != nil {
 		return nil, fmt.Errorf("job %q: partitioner: %w", plan.Job.Name, err)
 	}
@@ -62,16 +69,28 @@ func runStaged(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
 		if plan.Tasks(kind) == 0 {
 			continue
 		}
-		if err := r.RunTasks(ctx, plan, kind); err != nil {
+		if err := runPhase(ctx, r, plan, kind); err != nil {
 			return nil, fmt.Errorf("job %s: %s phase: %w", plan.Job.Name, kind, err)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("job %s: %w", plan.Job.Name, err)
 		}
 	}
+	_, span := tracer.Start(ctx, "job commit")
 	res, err := plan.commit()
+	endSpan(span, err)
 	if err != nil {
 		return nil, fmt.Errorf("job %s: %w", plan.Job.Name, err)
 	}
 	return res, nil
+}
+
+// runPhase runs the tasks of a phase under the phase's span, which the
+// runner hands to its tasks as their parent.
+func runPhase(ctx context.Context, r Runner, plan *Plan, kind TaskKind) error {
+	ctx, span := tracer.Start(ctx, "phase "+string(kind), trace.WithAttributes(
+		telemetry.JobID.String(plan.ID), telemetry.Phase.String(string(kind)), telemetry.Tasks.Int(plan.Tasks(kind))))
+	err := r.RunTasks(ctx, plan, kind)
+	endSpan(span, err)
+	return err
 }

@@ -12,13 +12,33 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs/nomad"
 	"github.com/dockmr/dockmr/jobs/task"
 )
 
+// flushTimeout bounds how long the program spends exporting its spans
+// before it exits; the container ends right after.
+const flushTimeout = 5 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	service := telemetry.ServiceTask
+	if len(os.Args) > 1 && os.Args[1] == nomad.AMPhase {
+		service = telemetry.ServiceCLI // the application master does the CLI's work
+	}
+	// Telemetry must not fail a task: a bad setting is reported and the
+	// task runs without it.
+	shutdown, err := telemetry.Setup(ctx, service)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dockmr-task: telemetry off: %v\n", err)
+		shutdown = func(context.Context) error { return nil }
+	}
+	// The driver names the task attempt's span in TRACEPARENT.
+	ctx = telemetry.FromEnv(ctx, os.Getenv)
+
 	var code int
 	if len(os.Args) > 1 && os.Args[1] == nomad.AMPhase {
 		code = nomad.AMMain(ctx, os.Args[2:], os.Stderr)
@@ -32,5 +52,10 @@ func main() {
 		code = task.Main(ctx, os.Args[1:], os.Stderr)
 	}
 	stop()
+	flushCtx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	if err := shutdown(flushCtx); err != nil {
+		fmt.Fprintf(os.Stderr, "dockmr-task: export telemetry: %v\n", err)
+	}
+	cancel()
 	os.Exit(code)
 }

@@ -5,18 +5,43 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/dockmr/dockmr/internal/telemetry"
 )
+
+// flushTimeout bounds how long dockmr spends exporting its last spans
+// before it exits.
+const flushTimeout = 5 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
+	service := telemetry.ServiceCLI
+	if len(os.Args) > 1 && os.Args[1] == taskCommandName {
+		service = telemetry.ServiceTask
+	}
+	shutdown, err := telemetry.Setup(ctx, service)
+	if err != nil {
+		stop()
+		os.Exit(exitCode(os.Stderr, usageErrorf("telemetry: %v", err)))
+	}
+	// A TRACEPARENT in the environment makes the job part of that trace
+	// (and names a local task's parent).
+	ctx = telemetry.FromEnv(ctx, os.Getenv)
+	err = newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
 	stop()
+	flushCtx, cancel := context.WithTimeout(context.Background(), flushTimeout)
+	if ferr := shutdown(flushCtx); ferr != nil {
+		fmt.Fprintf(os.Stderr, "dockmr: export telemetry: %v\n", ferr)
+	}
+	cancel()
 	os.Exit(exitCode(os.Stderr, err))
 }
 

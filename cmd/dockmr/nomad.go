@@ -110,7 +110,7 @@ func detach(c *cli.Context, plan *jobs.Plan) error {
 	if _, err := os.Stat(plan.Job.Output); err == nil && !plan.Job.Settings.Overwrite {
 		return fmt.Errorf("%w: %s; remove it, choose another, or pass --overwrite", jobs.ErrOutputExists, plan.Job.Output)
 	}
-	if err := nomad.Submit(client, plan, s); err != nil {
+	if err := nomad.Submit(c.Context, client, plan, s); err != nil {
 		return err
 	}
 	if c.Bool("json") {

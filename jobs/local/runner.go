@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -105,6 +107,10 @@ func (r *Runner) runAttempt(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 		"--plan", plan.PlanFile(), string(kind), "--index", strconv.Itoa(index), "--attempt", id)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if env := telemetry.EnvList(ctx); len(env) > 0 {
+		// The phase's span is the parent of the task's.
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	stderr := &lastLine{}
 	cmd.Stderr = io.MultiWriter(stderr, r.logWriter(name))

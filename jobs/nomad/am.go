@@ -1,12 +1,17 @@
 package nomad
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -113,8 +118,13 @@ func amJob(spec AMSpec, env map[string]string) (*api.Job, error) {
 }
 
 // Submit starts a detached job: it registers the job's application master,
-// which stages, runs and commits the job from inside the cluster.
-func Submit(client *api.Client, plan *jobs.Plan, s Settings) error {
+// which stages, runs and commits the job from inside the cluster. The
+// application master exports telemetry as the submitter does (its OTEL_*
+// variables) and its job's trace continues the submit span.
+func Submit(ctx context.Context, client *api.Client, plan *jobs.Plan, s Settings) (err error) {
+	ctx, span := tracer.Start(ctx, "submit "+plan.Job.Name, trace.WithAttributes(
+		telemetry.JobID.String(plan.ID), telemetry.JobName.String(plan.Job.Name)))
+	defer func() { endSpan(span, err) }()
 	if err := CheckPaths(plan, s); err != nil {
 		return err
 	}
@@ -123,7 +133,10 @@ func Submit(client *api.Client, plan *jobs.Plan, s Settings) error {
 			return fmt.Errorf("no image for the %s phase: pass --image or set image in the job spec", kind)
 		}
 	}
-	job, err := amJob(AMSpec{Plan: plan, Settings: s}, amEnv(clientConfig(client)))
+	env := amEnv(clientConfig(client))
+	maps.Copy(env, telemetry.ExporterEnv(os.Environ()))
+	maps.Copy(env, telemetry.Env(ctx))
+	job, err := amJob(AMSpec{Plan: plan, Settings: s}, env)
 	if err != nil {
 		return err
 	}

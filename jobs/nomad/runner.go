@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -42,13 +44,17 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 		return fmt.Errorf("no image for the %s phase: pass --image or set image in the job spec", kind)
 	}
 	job := phaseJob(plan, kind, r.Settings)
+	// The phase's span is the parent of its tasks' attempts.
+	maps.Copy(job.TaskGroups[0].Tasks[0].Env, telemetry.Env(ctx))
 	if _, _, err := r.Client.Jobs().Register(job, nil); err != nil {
 		return fmt.Errorf("submit Nomad job %s: %w", *job.ID, err)
 	}
-	err := r.follow(ctx, plan, kind, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1)
+	spans := newAttemptSpans(ctx, string(kind), imageFor(plan, kind, r.Settings))
+	err := r.follow(ctx, plan, kind, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans)
 	if err != nil {
 		r.stop(*job.ID)
 	}
+	spans.finish(r.Client, *job.ID)
 	return err
 }
 
@@ -67,7 +73,7 @@ func (r *Runner) stop(jobID string) {
 const stopWait = time.Minute
 
 // follow watches the phase's allocations with blocking queries.
-func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, jobID string, maxAttempts int) error {
+func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, jobID string, maxAttempts int, spans *attemptSpans) error {
 	state := phaseState{phase: string(kind), tasks: plan.Tasks(kind), maxAttempts: maxAttempts}
 	wait := r.WaitTime
 	if wait <= 0 {
@@ -85,6 +91,7 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 			return fmt.Errorf("follow Nomad job %s: %w", jobID, err)
 		}
 		index = meta.LastIndex
+		spans.update(allocs)
 		v := state.judge(allocs)
 		if r.Progress != nil && v.progress != last {
 			r.Progress(v.progress)

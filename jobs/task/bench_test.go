@@ -36,7 +36,9 @@ func benchInput(b *testing.B, rows, perFile uint64) (dir string, paths []string)
 
 // BenchmarkTeraSortJob sorts 200 MB in this process: 4 maps and 2
 // reduces, two tasks at a time as on a 2-core machine.
-func BenchmarkTeraSortJob(b *testing.B) {
+func BenchmarkTeraSortJob(b *testing.B) { benchTeraSortJob(b) }
+
+func benchTeraSortJob(b *testing.B) {
 	const rows = 2000000
 	in, paths := benchInput(b, rows, rows)
 	keys, err := tera.SampleKeys(paths, 100000)

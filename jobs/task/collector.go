@@ -9,6 +9,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -66,8 +67,12 @@ func (c *collector) emit(rec []byte) error {
 }
 
 // spill sorts the buffer and writes it as one spill.
-func (c *collector) spill() error {
+func (c *collector) spill() (err error) {
+	sorting := c.a.step("sort", telemetry.Records.Int(len(c.meta)))
 	slices.SortFunc(c.meta, c.compare)
+	endStep(sorting, nil)
+	writing := c.a.step("spill", telemetry.Bytes.Int(len(c.data)))
+	defer func() { endStep(writing, err) }()
 	s := spill{path: c.a.tempPath("spill"), segs: make([]jobs.Segment, c.parts)}
 	file, err := os.Create(s.path)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -27,7 +28,9 @@ func (a *attempt) runMap(ctx context.Context) error {
 	if a.plan.Reduces() > 0 && fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() {
 		return a.sortTeraSplit(split)
 	}
+	read := a.step("read", telemetry.Bytes.Int64(split.Length))
 	in, closeIn, err := openSplit(split)
+	endStep(read, err)
 	if err != nil {
 		return err
 	}
@@ -70,7 +73,7 @@ func (a *attempt) mapToPart(ctx context.Context, in io.Reader, split jobs.Split)
 		w.abandon()
 		return err
 	}
-	if err := a.closePart(w); err != nil {
+	if err := a.writePart(w); err != nil {
 		return err
 	}
 	if a.plan.Job.Map.Func == jobs.Identity {

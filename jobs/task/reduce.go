@@ -8,22 +8,32 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
 // runReduce runs a reduce task: it merges its partition's sorted runs from
 // every map and applies the phase's function to the merged records.
 func (a *attempt) runReduce(ctx context.Context) error {
+	read := a.step("read")
 	runs, err := a.mapRuns()
+	endStep(read, err)
 	if err != nil {
 		return err
 	}
-	f := a.mapOutputFraming()
-	m, err := a.openMerge(runs, f)
+	merging := a.step("merge", telemetry.Runs.Int(len(runs)))
+	m, err := a.openMerge(runs, a.mapOutputFraming())
+	endStep(merging, err)
 	if err != nil {
 		return err
 	}
 	defer m.close()
+	return a.within("write", func() error { return a.reduceTo(ctx, m) })
+}
+
+// reduceTo applies the reduce function to the merged records and writes
+// the task's part file.
+func (a *attempt) reduceTo(ctx context.Context, m *merger) error {
 	w, err := a.createPart(a.reduceOutputFraming())
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -29,7 +30,9 @@ func partitionRuns(spills []spill, p int) []run {
 
 // finishMapOutput makes the map's output file out of its spills: the only
 // spill becomes it as is, several are merged partition by partition.
-func (a *attempt) finishMapOutput(spills []spill, f framing, parts int) error {
+func (a *attempt) finishMapOutput(spills []spill, f framing, parts int) (err error) {
+	merging := a.step("merge", telemetry.Runs.Int(len(spills)))
+	defer func() { endStep(merging, err) }()
 	final := filepath.Join(a.dir, jobs.MapOutputFile)
 	a.manifest.Counters.Spills += uint64(len(spills))
 	if len(spills) == 1 {

@@ -25,6 +25,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -49,17 +52,24 @@ type attempt struct {
 	stderr   io.Writer
 	manifest jobs.Manifest
 	temps    int // temporary files made so far, for unique names
+
+	// span is the attempt's span; trace holds the span of the step in
+	// progress, the parent of the spans of its own steps.
+	span  trace.Span
+	trace context.Context
 }
 
 // Run runs one attempt of a task and commits it. If another attempt of the
 // task has committed, before or meanwhile, it returns an error wrapping
 // jobs.ErrAlreadyCommitted and leaves that attempt's output as it is. On
 // any other error the attempt's directory is removed.
-func Run(ctx context.Context, opts Options) (*jobs.Manifest, error) {
+func Run(ctx context.Context, opts Options) (_ *jobs.Manifest, err error) {
 	a, err := newAttempt(opts)
 	if err != nil {
 		return nil, err
 	}
+	a.trace, a.span = startAttemptSpan(ctx, opts, a.plan.ID)
+	defer func() { a.endSpan(err) }()
 	if _, err := os.Stat(filepath.Join(a.plan.TaskDir(a.kind, a.index), jobs.ManifestFile)); err == nil {
 		return nil, fmt.Errorf("%s: %w", a.manifest.Task, jobs.ErrAlreadyCommitted)
 	}
@@ -70,16 +80,19 @@ func Run(ctx context.Context, opts Options) (*jobs.Manifest, error) {
 		return nil, fmt.Errorf("%s: create attempt directory: %w", a.manifest.Task, err)
 	}
 	if a.kind == jobs.MapTask {
-		err = a.runMap(ctx)
+		err = a.within("map", func() error { return a.runMap(ctx) })
 	} else {
-		err = a.runReduce(ctx)
+		err = a.within("reduce", func() error { return a.runReduce(ctx) })
 	}
 	if err != nil {
 		os.RemoveAll(a.dir)
 		return nil, fmt.Errorf("%s: %w", a.manifest.Task, err)
 	}
 	a.manifest.Finished = time.Now().UTC()
-	if err := a.plan.CommitTask(a.kind, a.index, &a.manifest); err != nil {
+	commit := a.step("commit")
+	err = a.plan.CommitTask(a.kind, a.index, &a.manifest)
+	endStep(commit, err)
+	if err != nil {
 		if !errors.Is(err, jobs.ErrAlreadyCommitted) {
 			os.RemoveAll(a.dir)
 		}
@@ -110,6 +123,8 @@ func newAttempt(opts Options) (*attempt, error) {
 		id:     opts.Attempt,
 		dir:    plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
 		stderr: stderr,
+		span:   trace.SpanFromContext(context.Background()),
+		trace:  context.Background(),
 		manifest: jobs.Manifest{
 			Task:    jobs.TaskName(opts.Kind, opts.Index),
 			Attempt: opts.Attempt,
@@ -132,6 +147,18 @@ func (a *attempt) createPart(f framing) (*partWriter, error) {
 	name := jobs.PartName(a.kind, a.index)
 	a.manifest.Files = append(a.manifest.Files, name)
 	return createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
+}
+
+// writePart finishes the part file of a task that wrote it as it went
+// (teragen, a map-only job), as the attempt's write step.
+func (a *attempt) writePart(w *partWriter) error {
+	span := a.step("write")
+	err := a.closePart(w)
+	if err == nil {
+		span.SetAttributes(telemetry.Bytes.Int64(int64(w.bytes)), telemetry.Records.Int64(int64(w.records)))
+	}
+	endStep(span, err)
+	return err
 }
 
 // closePart closes the part file and adds its counts to the counters.

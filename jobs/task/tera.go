@@ -25,7 +25,7 @@ func (a *attempt) teraGen(split jobs.Split) error {
 		return err
 	}
 	a.manifest.Counters.RecordsIn = split.Rows
-	return a.closePart(w)
+	return a.writePart(w)
 }
 
 // splitReport is what a teravalidate map tells the reduce about its split.

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -20,7 +21,9 @@ const sortOverhead = 4
 // allows, straight into spill files, the partitions being consecutive
 // ranges of sorted records.
 func (a *attempt) sortTeraSplit(split jobs.Split) error {
+	read := a.step("read", telemetry.Bytes.Int64(split.Length))
 	data, unmap, err := mapRange(split.Path, split.Offset, split.Length)
+	endStep(read, err)
 	if err != nil {
 		return fmt.Errorf("read input: %w", err)
 	}
@@ -51,12 +54,18 @@ func (a *attempt) sortToSpill(src []byte, partition func([]byte) int, buf *[]byt
 	out, err := createMapped(s.path, len(src))
 	switch {
 	case err == nil:
-		if err := tera.SortRecordsTo(out.data, src); err != nil {
+		sorting := a.step("sort", telemetry.Records.Int(len(src)/tera.RecordSize))
+		err := tera.SortRecordsTo(out.data, src)
+		endStep(sorting, err)
+		if err != nil {
 			out.abandon()
 			return spill{}, err
 		}
 		s.segs = a.sortedSegments(out.data, partition)
-		return s, out.close()
+		writing := a.step("spill", telemetry.Bytes.Int(len(src)))
+		err = out.close()
+		endStep(writing, err)
+		return s, err
 	case !errors.Is(err, errNoMapping):
 		return spill{}, err
 	}
@@ -64,11 +73,17 @@ func (a *attempt) sortToSpill(src []byte, partition func([]byte) int, buf *[]byt
 		*buf = make([]byte, len(src))
 	}
 	sorted := (*buf)[:len(src)]
-	if err := tera.SortRecordsTo(sorted, src); err != nil {
+	sorting := a.step("sort", telemetry.Records.Int(len(src)/tera.RecordSize))
+	err = tera.SortRecordsTo(sorted, src)
+	endStep(sorting, err)
+	if err != nil {
 		return spill{}, err
 	}
 	s.segs = a.sortedSegments(sorted, partition)
-	return s, os.WriteFile(s.path, sorted, 0o644)
+	writing := a.step("spill", telemetry.Bytes.Int(len(src)))
+	err = os.WriteFile(s.path, sorted, 0o644)
+	endStep(writing, err)
+	return s, err
 }
 
 // sortedSegments returns the segment of each partition in sorted records,

@@ -1,0 +1,50 @@
+package driver
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/nomad/plugins/drivers"
+
+	"github.com/dockmr/dockmr/internal/telemetry"
+)
+
+const phaseParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+// A task's container gets TRACEPARENT naming its attempt's span: the
+// phase's trace and the span ID derived from the allocation ID.
+func TestContainerEnvNamesTheAttemptSpan(t *testing.T) {
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+	t.Setenv("OTEL_SERVICE_NAME", "agent")
+	cfg := &drivers.TaskConfig{
+		AllocID: "5d7f4a2e-1b3c-4d5e-8f90-123456789abc",
+		Env: map[string]string{telemetry.TraceParentEnv: phaseParent, "A": "1",
+			"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"},
+	}
+	env := containerEnv(cfg, []string{"A=1", telemetry.TraceParentEnv + "=" + phaseParent,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318"})
+	slices.Sort(env)
+	want := []string{
+		"A=1",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318", // the task's own setting wins
+		"OTEL_TRACES_EXPORTER=otlp",                         // the agent's fills in
+		"TRACEPARENT=00-4bf92f3577b34da6a3ce929d0e0e4736-5d7f4a2e1b3c4d5e-01",
+	}
+	if !slices.Equal(env, want) {
+		t.Errorf("container env\n%s\nwant\n%s", strings.Join(env, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Without a TRACEPARENT the environment is the task's, untouched.
+func TestContainerEnvWithoutTrace(t *testing.T) {
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	cfg := &drivers.TaskConfig{AllocID: "5d7f4a2e-1b3c-4d5e-8f90-123456789abc", Env: map[string]string{"A": "1"}}
+	if env := containerEnv(cfg, []string{"A=1"}); !slices.Equal(env, []string{"A=1"}) {
+		t.Errorf("container env %q, want the task's", env)
+	}
+	if sc := attemptSpan(cfg); sc.IsValid() {
+		t.Errorf("attempt span %v without a TRACEPARENT", sc)
+	}
+}
