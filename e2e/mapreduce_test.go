@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -305,8 +306,7 @@ func (e *mrEnv) testCancel(t *testing.T) {
 
 	must.StrContains(t, e.ok(t, "cancel", id).stdout, "cancelled")
 	must.SliceEmpty(t, containersOf(t, id), must.Sprint("containers left after cancel"))
-	_, err := os.Stat(e.path(t, "out"))
-	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after cancel: %v", err))
+	onlyHistory(t, e.path(t, "out"), id, "cancelled")
 	must.Eq(t, "cancelled", decodeRun[mrStatus](t, e.ok(t, "status", "--json", id)).State)
 }
 
@@ -362,8 +362,7 @@ func (e *mrEnv) testCancelForeground(t *testing.T) {
 	must.Eq(t, 1, cmd.ProcessState.ExitCode(), must.Sprintf("%v: %s", err, stderr.String()))
 	must.StrContains(t, stderr.String(), "the Nomad job was stopped")
 	must.SliceEmpty(t, containersOf(t, id))
-	_, err = os.Stat(out)
-	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after cancel: %v", err))
+	onlyHistory(t, out, id, "cancelled")
 }
 
 // Ctrl-C on a followed job stops its tasks and removes its output.
@@ -376,8 +375,7 @@ func (e *mrEnv) testInterrupt(t *testing.T) {
 	must.Eq(t, 1, cmd.ProcessState.ExitCode(), must.Sprintf("%v: %s", err, stderr.String()))
 	must.StrContains(t, stderr.String(), "interrupted: its tasks were stopped")
 	must.SliceEmpty(t, containersOf(t, id))
-	_, err = os.Stat(out)
-	must.True(t, os.IsNotExist(err), must.Sprintf("output directory after the interrupt: %v", err))
+	onlyHistory(t, out, id, "cancelled")
 }
 
 // containersOf lists the running containers of a dockmr job.
@@ -432,8 +430,29 @@ func (e *mrEnv) testUnknownImage(t *testing.T) {
 	must.Eq(t, "failed", st.State)
 	must.LessEq(t, 2, st.Phases[0].FailedAttempts, must.Sprint(st.Phases))
 	must.LessEq(t, 2, st.Phases[0].Attempts, must.Sprint(st.Phases))
-	_, err = os.Stat(out)
-	must.True(t, os.IsNotExist(err), must.Sprintf("output directory of the failed job: %v", err))
+	onlyHistory(t, out, st.ID, "failed")
+}
+
+// onlyHistory checks that a job that did not commit left its history in
+// its output directory, and nothing else.
+func onlyHistory(t *testing.T, out, id, state string) {
+	t.Helper()
+	var names []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(out, p)
+			names = append(names, rel)
+		}
+		return nil
+	})
+	must.Eq(t, []string{filepath.Join("_history", id+".json")}, names, must.Sprint("files left in the output directory"))
+	b, err := os.ReadFile(filepath.Join(out, "_history", id+".json"))
+	must.NoError(t, err)
+	var rec struct {
+		State string `json:"state"`
+	}
+	must.NoError(t, json.Unmarshal(b, &rec))
+	must.Eq(t, state, rec.State, must.Sprintf("history %s", b))
 }
 
 func (e *mrEnv) testSpecError(t *testing.T) {

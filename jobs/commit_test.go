@@ -199,3 +199,22 @@ func TestCheckAttemptID(t *testing.T) {
 		}
 	}
 }
+
+// A failed job leaves its history in the output directory; the next job
+// may write there, and overwriting keeps the history.
+func TestOutputWithOnlyHistory(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	write(t, filepath.Join(out, HistoryDir, "job_1.json"), []byte("{}"))
+	if _, err := runLines(t, &fileRunner{}, linesJob(t, out)); err != nil {
+		t.Fatalf("output holding only history: %v", err)
+	}
+	job := linesJob(t, out)
+	job.Settings.Overwrite = true
+	if _, err := runLines(t, &fileRunner{}, job); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{SuccessFile, HistoryDir, "part-r-00000", "part-r-00001", "part-r-00002"}
+	if got := dirNames(t, out); !slices.Equal(got, want) {
+		t.Errorf("after overwriting the output holds %q, want %q", got, want)
+	}
+}

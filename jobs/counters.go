@@ -15,6 +15,9 @@ type Counters struct {
 	// Spills counts the sorted runs a map wrote beyond its final output,
 	// and the intermediate runs of multi-pass merges.
 	Spills uint64 `json:"spills"`
+	// ShuffleBytes counts the map output bytes a reduce read: its
+	// partition of every map's output.
+	ShuffleBytes uint64 `json:"shuffle_bytes"`
 	// Checksum is the sum of the CRC-32 of every record a task wrote to
 	// the job's output (map output that goes to reduces is not summed). For
 	// tera records it is TeraGen's and TeraValidate's checksum.
@@ -28,6 +31,7 @@ func (c *Counters) Add(o Counters) {
 	c.RecordsOut += o.RecordsOut
 	c.BytesOut += o.BytesOut
 	c.Spills += o.Spills
+	c.ShuffleBytes += o.ShuffleBytes
 	c.Checksum.Add(o.Checksum.Checksum)
 }
 

@@ -26,7 +26,7 @@ func (p *Plan) stage() (created bool, err error) {
 		if st, err := os.Stat(out); err != nil || !st.IsDir() {
 			return false, fmt.Errorf("output %s exists and is not a directory", out)
 		}
-		if !p.Job.Settings.Overwrite {
+		if !p.Job.Settings.Overwrite && !onlyHistory(out) {
 			return false, fmt.Errorf("%w: %s", ErrOutputExists, out)
 		}
 	default:
@@ -37,6 +37,21 @@ func (p *Plan) stage() (created bool, err error) {
 		return false, errors.Join(err, p.abort(created))
 	}
 	return created, nil
+}
+
+// onlyHistory reports whether an output directory holds nothing but the
+// history of jobs that failed there: no output to protect.
+func onlyHistory(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name() != HistoryDir {
+			return false
+		}
+	}
+	return len(entries) > 0
 }
 
 func (p *Plan) makeStaging() error {
@@ -164,14 +179,14 @@ func (p *Plan) collect() (*Result, []*Manifest, error) {
 }
 
 // clearOutput removes the previous contents of an output directory that
-// the job overwrites, but not the staging directories, nor the part files a
-// resumed commit had moved in already.
+// the job overwrites, but not the staging directories, the history, nor
+// the part files a resumed commit had moved in already.
 func (p *Plan) clearOutput(keep []move) error {
 	entries, err := os.ReadDir(p.Job.Output)
 	if err != nil {
 		return fmt.Errorf("commit: clear previous output: %w", err)
 	}
-	kept := map[string]bool{TemporaryDir: true}
+	kept := map[string]bool{TemporaryDir: true, HistoryDir: true}
 	for _, mv := range keep {
 		kept[filepath.Base(mv.to)] = true
 	}

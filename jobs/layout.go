@@ -44,6 +44,10 @@ const (
 	// TemporaryDir is the name of the directory under the output directory
 	// that holds the staging directories of running jobs.
 	TemporaryDir = "_temporary"
+	// HistoryDir is the directory under the output directory that keeps
+	// the history of every job that wrote there, committed or not. Its
+	// '_' hides it from jobs that read the output as input.
+	HistoryDir = "_history"
 	// SuccessFile marks a committed job's output directory.
 	SuccessFile = "_SUCCESS"
 	// ManifestFile is written last by a task attempt, so a task directory

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -148,7 +149,14 @@ func TestStreamingFailures(t *testing.T) {
 	fails(t, 1, []string{`mapper "no-such-mapper-program" cannot start: executable file not found in $PATH`}, "run", "--local", notFound)
 	fails(t, 1, []string{"exit status 3: mapper: cannot parse input"}, "run", "--local", failing)
 	fails(t, 1, []string{badSpec + ":5:13:", "tasks -1 is too small; want at least 1"}, "run", badSpec)
-	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
-		t.Error("a failed streaming job left its output directory")
+	// Both failed jobs left their history, and nothing else.
+	histories, _ := filepath.Glob(filepath.Join(dir, "out", "_history", "job_*.json"))
+	if all, _ := filepath.Glob(filepath.Join(dir, "out", "*")); len(histories) != 2 || len(all) != 1 {
+		t.Errorf("the failed streaming jobs left %q in their output directory, want their 2 histories only (%q)", all, histories)
+	}
+	for _, h := range histories {
+		if b, err := os.ReadFile(h); err != nil || !strings.Contains(string(b), `"state": "failed"`) {
+			t.Errorf("history %s: %v: %s", h, err, b)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/history"
 	"github.com/dockmr/dockmr/jobs/local"
 	"github.com/dockmr/dockmr/jobs/nomad"
 )
@@ -136,7 +137,7 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 		return err
 	}
 	f := newFollower(r, c.App.ErrWriter)
-	res, err := jobs.Run(c.Context, f, plan)
+	res, err := recorder(c, f, r).Run(c.Context, plan)
 	f.end()
 	if errors.Is(err, jobs.ErrOutputExists) {
 		return fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
@@ -156,6 +157,17 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 		return err
 	}
 	return reportErr
+}
+
+// recorder runs jobs with runner, which wraps inner, writing their history
+// with the attempts inner lists.
+func recorder(c *cli.Context, runner, inner jobs.Runner) *history.Recorder {
+	lister, _ := inner.(history.Lister)
+	return &history.Recorder{
+		Runner: runner, Lister: lister, RunnerName: runnerName(c),
+		Cancelled: func(err error) bool { return errors.Is(err, nomad.ErrStopped) },
+		Warn:      func(err error) { fmt.Fprintf(c.App.ErrWriter, "warning: %v\n", err) },
+	}
 }
 
 // positional checks the run flags and returns the command's arguments,

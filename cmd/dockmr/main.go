@@ -88,6 +88,7 @@ Examples:
 			listCommand(),
 			statusCommand(),
 			logsCommand(),
+			historyCommand(),
 			cancelCommand(),
 			devCommand(),
 			imageCommand(),

@@ -37,6 +37,7 @@ func TestNomadIsTheDefaultRunner(t *testing.T) {
 		{"list"},
 		{"status", "job_20260101000000_00000000"},
 		{"cancel", "job_20260101000000_00000000"},
+		{"history", "job_20260101000000_00000000"},
 	} {
 		r := withEnv(t, []string{noAgent}, args...)
 		if r.code != 1 || !strings.Contains(r.stderr, "no Nomad agent answers at http://127.0.0.1:1") ||

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -64,7 +65,33 @@ func status(c *cli.Context) error {
 		fmt.Fprintf(w, "committed: %d records, %d bytes, checksum %s, %.2fs\n",
 			out.RecordsOut, out.BytesOut, res.Checksum, res.Elapsed.Seconds())
 	}
+	printTaskStatus(w, st)
 	return nil
+}
+
+// printTaskStatus prints the job's counters and a row per task.
+func printTaskStatus(w io.Writer, st *nomad.JobStatus) {
+	if c := st.Counters; c != nil {
+		fmt.Fprintf(w, "counters of committed tasks: %d records in, %d out, %d bytes in, %d out, %d spills, %d shuffle bytes\n",
+			c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes)
+	}
+	if len(st.Tasks) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nTASK\tSTATE\tATTEMPTS\tFAILED\tNODE\tRECORDS IN\tRECORDS OUT\tBYTES IN\tBYTES OUT\tSPILLS\tSHUFFLE BYTES")
+	for _, t := range st.Tasks {
+		counters := "-\t-\t-\t-\t-\t-"
+		if c := t.Counters; c != nil {
+			counters = fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes)
+		}
+		node := t.Node
+		if node == "" {
+			node = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", t.Name, t.State, t.Attempts, t.FailedAttempts, node, counters)
+	}
+	tw.Flush()
 }
 
 func nomadStatus(ph nomad.PhaseStatus) string {

@@ -38,6 +38,8 @@ type Runner struct {
 	Log io.Writer
 
 	logMu sync.Mutex
+	// attempts are the attempts made so far, for the job's history.
+	attempts attemptLog
 }
 
 var _ jobs.Runner = (*Runner)(nil)
@@ -84,7 +86,7 @@ func (r *Runner) runTask(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKin
 	tries := plan.Job.Settings.MaxAttempts
 	var err error
 	for try := 1; try <= tries; try++ {
-		if err = r.runAttempt(ctx, plan, kind, index); err == nil || ctx.Err() != nil {
+		if err = r.runAttempt(ctx, plan, kind, index, try); err == nil || ctx.Err() != nil {
 			return err
 		}
 	}
@@ -97,12 +99,14 @@ func (r *Runner) runTask(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKin
 // runAttempt runs one attempt of a task as a child process in its own
 // process group, so that cancelling kills the streaming commands it runs
 // as well.
-func (r *Runner) runAttempt(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, index int) error {
+func (r *Runner) runAttempt(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, index, number int) (err error) {
 	name := jobs.TaskName(kind, index)
 	id, err := newAttemptID()
 	if err != nil {
 		return err
 	}
+	rec := r.attempts.start(plan.ID, kind, index, number, id)
+	defer func() { r.attempts.end(rec, err, ctx.Err() != nil) }()
 	args := append(slices.Clone(r.Command),
 		"--plan", plan.PlanFile(), string(kind), "--index", strconv.Itoa(index), "--attempt", id)
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
@@ -115,6 +119,7 @@ func (r *Runner) runAttempt(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 	stderr := &lastLine{}
 	cmd.Stderr = io.MultiWriter(stderr, r.logWriter(name))
 	err = cmd.Run()
+	r.attempts.exited(rec, cmd.ProcessState)
 	if cause := context.Cause(ctx); cause != nil {
 		return cause
 	}

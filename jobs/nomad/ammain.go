@@ -3,12 +3,13 @@ package nomad
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
-	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/history"
 )
 
 // AMMain runs an application master, `dockmr-task am --spec FILE`: it runs
@@ -42,7 +43,12 @@ func AMMain(ctx context.Context, args []string, stderr io.Writer) int {
 		}
 	}
 	r := &Runner{Client: client, Settings: spec.Settings, Progress: progress}
-	res, err := jobs.Run(ctx, r, spec.Plan)
+	rec := &history.Recorder{
+		Runner: r, Lister: r, RunnerName: "nomad",
+		Cancelled: func(err error) bool { return errors.Is(err, ErrStopped) },
+		Warn:      func(err error) { fmt.Fprintf(stderr, "dockmr-task am: warning: %v\n", err) },
+	}
+	res, err := rec.Run(ctx, spec.Plan)
 	if err != nil {
 		fmt.Fprintf(stderr, "dockmr-task am: %v\n", err)
 		return 1

@@ -22,6 +22,9 @@ type Attempt struct {
 	Image    string `json:"image"`
 	// ClientStatus is Nomad's: pending, running, complete, failed, lost.
 	ClientStatus string `json:"client_status"`
+	// Stopped is set when Nomad told the allocation to stop, as it does
+	// when its job is stopped.
+	Stopped bool `json:"stopped"`
 	// Received is when the node got the allocation, Started when its
 	// container started, Finished when it ended; a time the attempt has
 	// not reached is zero.
@@ -100,7 +103,7 @@ func attemptOf(phase, image string, index, number int, a *api.AllocationListStub
 	at := Attempt{
 		Phase: phase, Task: index, Number: number,
 		AllocID: a.ID, NodeID: a.NodeID, NodeName: a.NodeName, Image: image,
-		ClientStatus: a.ClientStatus,
+		ClientStatus: a.ClientStatus, Stopped: a.DesiredStatus == api.AllocDesiredStatusStop,
 	}
 	for _, ts := range a.TaskStates {
 		at.Started = ts.StartedAt

@@ -112,3 +112,23 @@ func TestAttemptsOf_ReceivedFallsBackOnCreateTime(t *testing.T) {
 	must.Eq(t, "reduce", got[0].Phase)
 	must.False(t, got[0].Failed)
 }
+
+func TestTaskStatuses(t *testing.T) {
+	attempts := []Attempt{
+		{Phase: "map", Task: 0, Number: 1, NodeName: "n1", ClientStatus: "failed", Failed: true},
+		{Phase: "map", Task: 0, Number: 2, NodeName: "n2", ClientStatus: "complete"},
+		{Phase: "map", Task: 1, Number: 1, NodeName: "n1", ClientStatus: "running"},
+		{Phase: "map", Task: 2, Number: 1, NodeName: "n2", ClientStatus: "failed", Failed: true},
+		{Phase: "map", Task: 3, Number: 1, NodeName: "n2", ClientStatus: "complete", Stopped: true},
+		{Phase: "map", Task: 9, Number: 1, ClientStatus: "complete"}, // beyond the phase's tasks
+	}
+	got := taskStatuses("map", 5, attempts)
+	must.Eq(t, []TaskStatus{
+		{Phase: "map", Index: 0, Name: "m-00000", State: TaskDone, Attempts: 2, FailedAttempts: 1, Node: "n2"},
+		{Phase: "map", Index: 1, Name: "m-00001", State: TaskRunning, Attempts: 1, Node: "n1"},
+		{Phase: "map", Index: 2, Name: "m-00002", State: TaskFailed, Attempts: 1, FailedAttempts: 1, Node: "n2"},
+		{Phase: "map", Index: 3, Name: "m-00003", State: TaskPending, Attempts: 1, Node: "n2"},
+		{Phase: "map", Index: 4, Name: "m-00004", State: TaskPending},
+	}, got)
+	must.Nil(t, taskStatuses("am", 1, nil), must.Sprint("the application master has no tasks"))
+}

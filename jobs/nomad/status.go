@@ -38,6 +38,11 @@ type JobStatus struct {
 	// Result is the committed job's result, read from its _SUCCESS file
 	// when this machine sees the output directory.
 	Result *jobs.Result `json:"result,omitempty"`
+	// Counters add up the counters of the tasks that have committed, when
+	// this machine sees the job's files.
+	Counters *jobs.Counters `json:"counters,omitempty"`
+	// Tasks are the map and then the reduce tasks.
+	Tasks []TaskStatus `json:"tasks"`
 }
 
 // PhaseStatus is one Nomad job of a dockmr job.
@@ -82,10 +87,11 @@ func status(client *api.Client, id string, js []nomadJob) (*JobStatus, error) {
 	st := &JobStatus{ID: id, Name: first.Meta[MetaName], Output: first.Meta[MetaOutput], Image: first.Meta[MetaImage]}
 	stopped := true
 	for _, j := range js {
-		ph, err := phaseStatus(client, j)
+		ph, tasks, err := phaseStatus(client, j)
 		if err != nil {
 			return nil, err
 		}
+		st.Tasks = append(st.Tasks, tasks...)
 		st.Phases = append(st.Phases, ph)
 		st.Detached = st.Detached || j.phase == AMPhase
 		stopped = stopped && ph.Stopped
@@ -95,6 +101,7 @@ func status(client *api.Client, id string, js []nomadJob) (*JobStatus, error) {
 	}
 	st.Result = committedResult(st.Output, id)
 	st.State = judgeState(st, stopped, first.Meta[MetaLastPhase])
+	addCounters(st, first.Meta[MetaPlan])
 	return st, nil
 }
 
@@ -122,15 +129,16 @@ func judgeState(st *JobStatus, stopped bool, lastPhase string) string {
 	return StateRunning
 }
 
-func phaseStatus(client *api.Client, j nomadJob) (PhaseStatus, error) {
+// phaseStatus returns the status of a phase and of its tasks.
+func phaseStatus(client *api.Client, j nomadJob) (PhaseStatus, []TaskStatus, error) {
 	ph := PhaseStatus{NomadJob: j.stub.ID, NomadStatus: j.stub.Status, Stopped: j.stub.Stop}
 	job, _, err := client.Jobs().Info(j.stub.ID, nil)
 	if err != nil {
-		return ph, fmt.Errorf("read Nomad job %s: %w", j.stub.ID, err)
+		return ph, nil, fmt.Errorf("read Nomad job %s: %w", j.stub.ID, err)
 	}
 	allocs, _, err := client.Jobs().Allocations(j.stub.ID, true, nil)
 	if err != nil {
-		return ph, fmt.Errorf("read the allocations of Nomad job %s: %w", j.stub.ID, err)
+		return ph, nil, fmt.Errorf("read the allocations of Nomad job %s: %w", j.stub.ID, err)
 	}
 	tasks := 0
 	if len(job.TaskGroups) > 0 && job.TaskGroups[0].Count != nil {
@@ -145,7 +153,7 @@ func phaseStatus(client *api.Client, j nomadJob) (PhaseStatus, error) {
 	if v.failure != nil {
 		ph.Error = v.failure.Error()
 	}
-	return ph, nil
+	return ph, taskStatuses(j.phase, tasks, attemptsOf(j.phase, job.Meta[MetaImage], allocs)), nil
 }
 
 // committedResult reads the result a job committed to its output, nil if

@@ -68,6 +68,7 @@ func (a *attempt) mapRuns() ([]run, error) {
 		}
 		seg := m.Segments[a.index]
 		a.manifest.Counters.BytesIn += uint64(seg.Length)
+		a.manifest.Counters.ShuffleBytes += uint64(seg.Length)
 		if seg.Length > 0 {
 			path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
 			runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length})

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/dockmr/dockmr/internal/browsertest"
+	"github.com/dockmr/dockmr/jobs/history"
+)
+
+// A --local terasort leaves a history whose counters add up, which
+// `dockmr history` prints as one row per attempt and draws as one bar per
+// attempt.
+func TestHistoryOfLocalJobs(t *testing.T) {
+	dir := t.TempDir()
+	gen, sorted := filepath.Join(dir, "gen"), filepath.Join(dir, "sorted")
+	ok(t, "teragen", "--local", "--maps", "3", "3000", gen)
+	ok(t, "terasort", "--local", "--reduces", "2", gen, sorted)
+
+	var genRec, rec history.Record
+	if err := json.Unmarshal([]byte(ok(t, "history", "--json", gen).stdout), &genRec); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(ok(t, "history", "--json", sorted).stdout), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.State != history.StateComplete || rec.Runner != "local" || len(rec.Attempts) != 3+2 {
+		t.Fatalf("history: state %s, runner %s, %d attempts; want complete, local, 5", rec.State, rec.Runner, len(rec.Attempts))
+	}
+	if *rec.Checksum != *genRec.Checksum {
+		t.Errorf("terasort's checksum %s differs from teragen's %s", rec.Checksum, genRec.Checksum)
+	}
+	var mapOut, shuffle uint64
+	for _, a := range rec.Attempts {
+		if a.Counters == nil || a.Node == "" || a.Started.IsZero() || a.Finished.Before(a.Started) {
+			t.Errorf("attempt %+v lacks counters, node or times", a)
+			continue
+		}
+		if a.Phase == "map" {
+			mapOut += a.Counters.BytesOut
+		}
+		shuffle += a.Counters.ShuffleBytes
+	}
+	if shuffle == 0 || shuffle != mapOut || rec.Counters.ShuffleBytes != shuffle {
+		t.Errorf("shuffle bytes %d (job %d), map output bytes %d: want equal and more than 0", shuffle, rec.Counters.ShuffleBytes, mapOut)
+	}
+
+	table := ok(t, "history", sorted).stdout
+	rows := regexp.MustCompile(`(?m)^(map|reduce) +[mr]-\d{5} +\d+ `).FindAllString(table, -1)
+	if len(rows) != len(rec.Attempts) || !strings.Contains(table, "checksum "+rec.Checksum.String()) {
+		t.Errorf("the table has %d attempt rows, want %d, and the checksum:\n%s", len(rows), len(rec.Attempts), table)
+	}
+
+	page := filepath.Join(dir, "page.html")
+	ok(t, "history", "--html", page, filepath.Join(sorted, "_history", rec.ID+".json"))
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "data-attempt="); n != len(rec.Attempts) {
+		t.Errorf("the page has %d bars, want %d", n, len(rec.Attempts))
+	}
+	browsertest.Require(t)
+	if n := strings.Count(browsertest.DumpDOM(t, page), "data-attempt="); n != len(rec.Attempts) {
+		t.Errorf("the rendered page has %d bars, want %d", n, len(rec.Attempts))
+	}
+}
+
+func TestHistoryBadInput(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.json")
+	if err := os.WriteFile(corrupt, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fails(t, 2, []string{"history: got 0 arguments, want JOB"}, "history")
+	fails(t, 1, []string{"job history " + corrupt + " is corrupt"}, "history", corrupt)
+	fails(t, 1, []string{dir + " holds no job history", "output directory"}, "history", dir)
+	fails(t, 1, []string{filepath.Join(dir, "nope")}, "history", filepath.Join(dir, "nope"))
+
+	good := filepath.Join(dir, "gen")
+	ok(t, "teragen", "--local", "100", good)
+	fails(t, 1, []string{"--html " + filepath.Join(dir, "no", "dir", "p.html")}, "history", "--html", filepath.Join(dir, "no", "dir", "p.html"), good)
+}

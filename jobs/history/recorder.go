@@ -1,0 +1,198 @@
+package history
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dockmr/dockmr/jobs"
+)
+
+// Lister is implemented by runners that can tell the attempts they made of
+// a phase's tasks: where and when each ran and how it ended. Counters and
+// the committed attempt come from the tasks' manifests, not from it.
+type Lister interface {
+	Attempts(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) ([]Attempt, error)
+}
+
+// Recorder runs jobs and writes their history.
+type Recorder struct {
+	Runner jobs.Runner
+	// Lister lists the runner's attempts; without one, the history has
+	// the committed attempts only, as their manifests tell.
+	Lister Lister
+	// RunnerName names the runner in the record: nomad, local.
+	RunnerName string
+	// Cancelled tells whether a job's error means it was stopped from
+	// outside rather than failed; the context's end always does.
+	Cancelled func(error) bool
+	// Warn receives what went wrong while recording, which does not fail
+	// the job.
+	Warn func(error)
+}
+
+// Run runs a job as jobs.Run does and then writes its history beside its
+// output, whether the job committed, failed or was cancelled. A job that
+// never got to run a task (its output exists, say) leaves none.
+func (r *Recorder) Run(ctx context.Context, plan *jobs.Plan) (*jobs.Result, error) {
+	rec := newRecord(plan, r.RunnerName)
+	res, err := jobs.Run(ctx, &phaseRecorder{Recorder: r, rec: rec}, plan)
+	if err != nil && len(rec.Phases) == 0 {
+		return res, err
+	}
+	r.finish(ctx, rec, res, err)
+	if werr := Write(rec); werr != nil {
+		r.warn(werr)
+	}
+	return res, err
+}
+
+func (r *Recorder) warn(err error) {
+	if r.Warn != nil {
+		r.Warn(err)
+	}
+}
+
+func newRecord(plan *jobs.Plan, runner string) *Record {
+	kind := string(plan.Job.Map.Func)
+	if plan.Job.Reduce != nil {
+		kind += "+" + string(plan.Job.Reduce.Func)
+	}
+	return &Record{
+		Version: Version, ID: plan.ID, Name: plan.Job.Name, Kind: kind,
+		Image: plan.Job.Image, Runner: runner, Output: plan.Job.Output,
+		Submitted: plan.Created.UTC(),
+	}
+}
+
+// finish sets the job's end, state and totals.
+func (r *Recorder) finish(ctx context.Context, rec *Record, res *jobs.Result, err error) {
+	rec.Finished = time.Now().UTC()
+	switch {
+	case err == nil:
+		rec.State = StateComplete
+		sum := res.Checksum
+		rec.Checksum = &sum
+	case ctx.Err() != nil || r.Cancelled != nil && r.Cancelled(err):
+		rec.State = StateCancelled
+		rec.Error = err.Error()
+	default:
+		rec.State = StateFailed
+		rec.Error = err.Error()
+	}
+	for _, ph := range rec.Phases {
+		rec.Counters.Add(ph.Counters)
+	}
+	if rec.Image == "" {
+		for _, a := range rec.Attempts {
+			if a.Image != "" {
+				rec.Image = a.Image
+				break
+			}
+		}
+	}
+}
+
+// phaseRecorder is the runner a recorded job runs with: after each phase,
+// ended well or not, it records the phase's attempts, before the job's
+// commit or abort removes the tasks' manifests.
+type phaseRecorder struct {
+	*Recorder
+	rec *Record
+}
+
+func (p *phaseRecorder) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	ph := Phase{Kind: kind, Tasks: plan.Tasks(kind), Started: time.Now().UTC()}
+	err := p.Runner.RunTasks(ctx, plan, kind)
+	ph.Finished = time.Now().UTC()
+	var listed []Attempt
+	if p.Lister != nil {
+		// The job's context may have ended: listing must not.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		var lerr error
+		listed, lerr = p.Lister.Attempts(lctx, plan, kind)
+		cancel()
+		if lerr != nil {
+			p.warn(fmt.Errorf("history of job %s, %s phase: %w", plan.ID, kind, lerr))
+		}
+	}
+	attempts := joinManifests(listed, manifests(plan, kind), err != nil)
+	for _, a := range attempts {
+		ph.Attempts++
+		if a.Failed() {
+			ph.FailedAttempts++
+		}
+		if a.State == AttemptCommitted {
+			ph.Committed++
+			ph.Counters.Add(*a.Counters)
+		}
+	}
+	p.rec.Phases = append(p.rec.Phases, ph)
+	p.rec.Attempts = append(p.rec.Attempts, attempts...)
+	return err
+}
+
+// manifests reads the manifests of a phase's committed tasks, by task.
+func manifests(plan *jobs.Plan, kind jobs.TaskKind) map[int]*jobs.Manifest {
+	ms := map[int]*jobs.Manifest{}
+	for i := range plan.Tasks(kind) {
+		if m, err := plan.ReadManifest(kind, i); err == nil {
+			ms[i] = m
+		}
+	}
+	return ms
+}
+
+// joinManifests marks the attempt of each task that committed, with its
+// counters, and adds committed attempts the runner did not list. Attempts
+// of a failed phase that had not ended were killed with it.
+func joinManifests(listed []Attempt, ms map[int]*jobs.Manifest, phaseFailed bool) []Attempt {
+	out := slices.Clone(listed)
+	found := map[int]bool{}
+	for i := range out {
+		a := &out[i]
+		if m, ok := ms[a.Task]; ok && m.Attempt == a.ID {
+			a.State = AttemptCommitted
+			c := m.Counters
+			a.Counters = &c
+			found[a.Task] = true
+		}
+		if phaseFailed && a.State == AttemptRunning {
+			a.State = AttemptKilled
+		}
+	}
+	for i, m := range ms {
+		if found[i] {
+			continue
+		}
+		c := m.Counters
+		out = append(out, Attempt{
+			Phase: kindOf(m.Task), Task: i, Number: lastNumber(out, i) + 1, ID: m.Attempt,
+			State: AttemptCommitted, Started: m.Started.UTC(), Finished: m.Finished.UTC(), Counters: &c,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b Attempt) int {
+		return cmp.Or(cmp.Compare(a.Task, b.Task), cmp.Compare(a.Number, b.Number))
+	})
+	return out
+}
+
+func kindOf(task string) jobs.TaskKind {
+	if strings.HasPrefix(task, "r-") {
+		return jobs.ReduceTask
+	}
+	return jobs.MapTask
+}
+
+func lastNumber(as []Attempt, task int) int {
+	n := 0
+	for _, a := range as {
+		if a.Task == task {
+			n = max(n, a.Number)
+		}
+	}
+	return n
+}
