@@ -53,7 +53,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 		return nil, nil, err
 	}
 	req.progress = func(msg string) { d.emit(cfg, msg, nil) }
-	pullCtx, span := startSpan(ctx, "image pull", taskAttributes(cfg, req.ref)...)
+	pullCtx, span := startSpan(ctx, "image pull", telemetry.ImageName.String(req.ref))
 	imageID, err := images.ensure(pullCtx, req)
 	endSpan(span, err)
 	if err != nil {

@@ -77,29 +77,38 @@ func attemptSpan(cfg *drivers.TaskConfig) trace.SpanContext {
 	return phase.WithSpanID(id)
 }
 
+type taskAttrsKey struct{}
+
 // attemptContext returns ctx with the task attempt's span as the parent of
-// the spans started from it.
+// the spans started from it, and the task's attributes for them.
 func attemptContext(ctx context.Context, cfg *drivers.TaskConfig) context.Context {
 	if sc := attemptSpan(cfg); sc.IsValid() {
-		return trace.ContextWithRemoteSpanContext(ctx, sc)
+		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
 	}
-	return ctx
+	return context.WithValue(ctx, taskAttrsKey{}, cfg)
 }
 
 // taskAttributes describe the task on every span of the driver.
 func taskAttributes(cfg *drivers.TaskConfig, image string) []attribute.KeyValue {
-	return []attribute.KeyValue{
+	attrs := []attribute.KeyValue{
 		telemetry.AllocID.String(cfg.AllocID),
 		telemetry.NomadJobID.String(cfg.JobID),
 		telemetry.NomadTask.String(cfg.Name),
 		telemetry.NodeID.String(cfg.NodeID),
 		telemetry.NodeName.String(cfg.NodeName),
-		telemetry.ImageName.String(image),
 	}
+	if image != "" {
+		attrs = append(attrs, telemetry.ImageName.String(image))
+	}
+	return attrs
 }
 
-// startSpan starts one of the spans of starting a task.
+// startSpan starts one of the spans of starting a task, with the task's
+// attributes when ctx comes from attemptContext.
 func startSpan(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
+	if cfg, ok := ctx.Value(taskAttrsKey{}).(*drivers.TaskConfig); ok {
+		attrs = append(taskAttributes(cfg, ""), attrs...)
+	}
 	return tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
