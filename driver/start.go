@@ -127,12 +127,39 @@ func (d *Driver) createAndStart(ctx context.Context, docker *client.Client, spec
 		d.removeContainer(docker, id)
 		return container.InspectResponse{}, structs.NewRecoverableError(fmt.Errorf("start container %q: %w", spec.Name, err), true)
 	}
-	c, err := docker.ContainerInspect(startCtx, id)
+	c, err := d.inspectStarted(ctx, docker, id)
 	if err != nil {
 		d.removeContainer(docker, id)
 		return container.InspectResponse{}, structs.NewRecoverableError(fmt.Errorf("inspect started container %q: %w", spec.Name, err), true)
 	}
 	return c, nil
+}
+
+// startedInspectAttempts is how many times a container that started is
+// inspected before its start counts as failed. A daemon starting hundreds
+// of containers at once can take most of apiTimeout over the start alone;
+// the container, started at that cost, is worth a few more tries.
+const startedInspectAttempts = 3
+
+// inspectStarted reads the state of a container just started, each
+// attempt with an apiTimeout of its own rather than what the start left.
+func (d *Driver) inspectStarted(ctx context.Context, docker *client.Client, id string) (container.InspectResponse, error) {
+	backoff := time.Second
+	for attempt := 1; ; attempt++ {
+		inspectCtx, cancel := context.WithTimeout(ctx, apiTimeout)
+		c, err := docker.ContainerInspect(inspectCtx, id)
+		cancel()
+		if err == nil || errdefs.IsNotFound(err) || ctx.Err() != nil || attempt == startedInspectAttempts {
+			return c, err
+		}
+		d.logger.Warn("inspecting a started container failed; retrying", "container_id", id, "attempt", attempt, "error", err)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return c, err
+		}
+		backoff *= 2
+	}
 }
 
 func (d *Driver) create(ctx context.Context, docker *client.Client, spec createSpec) (string, error) {
