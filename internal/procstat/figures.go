@@ -62,9 +62,14 @@ func Excess(before, now Sample, slack Slack) string {
 func MiB(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 // String is a one-line summary of a sample.
+// The live heap is left out when it was not read.
 func (s Sample) String() string {
-	return fmt.Sprintf("pid %d: PSS %s, RSS %s, heap %s, CPU %.2f s, %d goroutines, %d threads, %d fds",
-		s.PID, MiB(s.PSS), MiB(s.RSS), MiB(s.HeapAlloc), s.CPU.Seconds(), s.Goroutines, s.Threads, s.FDs)
+	heap := ""
+	if s.HeapAlloc > 0 {
+		heap = ", heap " + MiB(s.HeapAlloc)
+	}
+	return fmt.Sprintf("pid %d: PSS %s, RSS %s%s, CPU %.2f s, %d goroutines, %d threads, %d fds",
+		s.PID, MiB(s.PSS), MiB(s.RSS), heap, s.CPU.Seconds(), s.Goroutines, s.Threads, s.FDs)
 }
 
 // String is a one-line summary of the per-task cost.

@@ -151,3 +151,10 @@ func TestExcess(t *testing.T) {
 	}
 	must.Eq(t, 3, len(strings.Split(got, "; ")))
 }
+
+func TestSampleString(t *testing.T) {
+	s := Sample{PID: 7, PSS: 3 << 20, RSS: 4 << 20, CPU: 1500 * time.Millisecond, Goroutines: 25, Threads: 8, FDs: 18}
+	must.Eq(t, "pid 7: PSS 3.0 MiB, RSS 4.0 MiB, CPU 1.50 s, 25 goroutines, 8 threads, 18 fds", s.String())
+	s.HeapAlloc = 1 << 20
+	must.StrContains(t, s.String(), "RSS 4.0 MiB, heap 1.0 MiB, CPU")
+}
