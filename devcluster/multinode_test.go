@@ -8,17 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/shoenig/test/must"
-
-	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // slowCountSpec is a word count whose mappers take a few seconds, so that a
@@ -60,8 +53,8 @@ func TestJobSurvivesPluginKills(t *testing.T) {
 	must.NoError(t, cmd.Start())
 
 	for _, phase := range []string{"map", "reduce"} {
-		waitForContainer(t, phase)
-		killed := killPlugins(t, c)
+		waitForContainer(t, sharedDocker(t), phase, "")
+		killed := killPlugins(t, c, 0)
 		t.Logf("%s phase: killed %d dockmr-driver processes", phase, killed)
 		must.Positive(t, killed)
 	}
@@ -71,25 +64,6 @@ func TestJobSurvivesPluginKills(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dir, "out", "part-r-00000"))
 	must.NoError(t, err)
 	must.Eq(t, want, sortedLines(string(got)))
-}
-
-// killPlugins sends SIGKILL to the cluster's dockmr-driver processes and
-// returns how many there were.
-func killPlugins(t *testing.T, c *Cluster) int {
-	t.Helper()
-	pids, err := Processes(c.marker)
-	must.NoError(t, err)
-	n := 0
-	for _, pid := range pids {
-		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		if err != nil || filepath.Base(exe) != DriverName {
-			continue
-		}
-		if syscall.Kill(pid, syscall.SIGKILL) == nil {
-			n++
-		}
-	}
-	return n
 }
 
 // TestJobSpreadsOverClientsAndSurvivesAKilledContainer runs a streaming job
@@ -168,43 +142,12 @@ func writeSlowCount(t *testing.T, dir string) string {
 	return sortedLines(strings.Join(lines, "\n"))
 }
 
-func sortedLines(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
-}
-
 // killOneMapContainer waits for a running map container of a dockmr job and
 // kills it, returning its ID.
 func killOneMapContainer(t *testing.T) string {
 	t.Helper()
-	id := waitForContainer(t, "map")
-	docker, err := testimage.NewClient()
-	must.NoError(t, err)
+	docker := sharedDocker(t)
+	id := waitForContainer(t, docker, "map", "")
 	must.NoError(t, docker.ContainerKill(context.Background(), id, "SIGKILL"))
 	return id
-}
-
-// waitForContainer waits for a running container of a dockmr job's task
-// of the given kind and returns its ID.
-func waitForContainer(t *testing.T, kind string) string {
-	t.Helper()
-	docker, err := testimage.NewClient()
-	must.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	for {
-		list, err := docker.ContainerList(ctx, container.ListOptions{
-			Filters: filters.NewArgs(filters.Arg("label", "dockmr_job_id"), filters.Arg("label", "com.dockmr.task="+kind)),
-		})
-		must.NoError(t, err)
-		if len(list) > 0 {
-			return list[0].ID
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no %s container of the job started", kind)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

@@ -1,0 +1,289 @@
+package devcluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/internal/dockerdtest"
+)
+
+// TestTerasortWithoutFault runs the fault tests' terasort with no fault:
+// the baseline that bench/faults.sh compares their times with.
+func TestTerasortWithoutFault(t *testing.T) {
+	c := startWith(t, Options{Clients: 2})
+	docker := sharedDocker(t)
+	j := newTeraJob(t, c)
+	j.start()
+	sum := j.wait("none")
+	j.checkOutput(sum)
+	for _, p := range sum.Phases {
+		must.Eq(t, p.Tasks, p.Attempts, must.Sprint(p.Phase))
+		must.Zero(t, p.Failed, must.Sprint(p.Phase))
+	}
+	waitNoContainers(t, docker, sum.ID, "")
+}
+
+// TestTerasortSurvivesClientRestarts restarts a client agent while its
+// map task runs, the agent and its dockmr-driver killed with SIGKILL as
+// a crash would, and the other client gracefully while its reduce task
+// runs. The restarted agents recover their running tasks (a new plugin
+// through RecoverTask), so every task completes in its first allocation.
+//
+// The restarted client's containers are paused from before the fault
+// until the agent is back, so that the tasks are still running when it
+// recovers them however fast the machine is.
+func TestTerasortSurvivesClientRestarts(t *testing.T) {
+	c := startWith(t, Options{Clients: 2, LogFile: "nomad.log"})
+	docker := sharedDocker(t)
+	j := newTeraJob(t, c)
+	j.start()
+	clients := c.Clients()
+
+	restartMidTask(t, c, docker, clients[0], "map", true)
+	restartMidTask(t, c, docker, clients[1], "reduce", false)
+
+	sum := j.wait("client restarts")
+	j.checkOutput(sum)
+	for _, p := range sum.Phases {
+		must.Eq(t, p.Tasks, p.Attempts, must.Sprintf("%s: recovered, not retried", p.Phase))
+		must.Zero(t, p.Failed, must.Sprint(p.Phase))
+	}
+	waitNoContainers(t, docker, sum.ID, "")
+}
+
+// restartMidTask waits for a task of the given kind to run on the
+// client's node, freezes the node's containers of the job, stops the
+// client (crash: SIGKILL to the agent and its plugins; else as Ctrl-C
+// does), restarts it, and thaws the containers once the agent has
+// recovered them.
+func restartMidTask(t *testing.T, c *Cluster, docker *client.Client, cl *Client, kind string, crash bool) {
+	t.Helper()
+	ctx := context.Background()
+	waitForContainer(t, docker, kind, cl.NodeID())
+	frozen := pauseRunning(t, docker, cl.NodeID())
+	must.MapNotEmpty(t, frozen, must.Sprintf("running %s containers on %s", kind, cl.Name()))
+	plugins := pluginPIDs(t, c, cl.PID())
+	must.SliceNotEmpty(t, plugins, must.Sprintf("%s's plugins", cl.Name()))
+	if crash {
+		must.NoError(t, cl.Kill())
+		for _, pid := range plugins {
+			must.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+		}
+	} else {
+		must.NoError(t, cl.Stop())
+	}
+	must.NoError(t, cl.Restart(ctx))
+
+	// An agent that shuts down stops its plugins too, so either way the
+	// new agent's new plugin recovers each task through RecoverTask,
+	// which logs it.
+	for _, pid := range plugins {
+		must.False(t, alive(pid), must.Sprintf("%s's old plugin %d", cl.Name(), pid))
+	}
+	for _, alloc := range frozen {
+		waitLog(t, c, "recovered task", "alloc_id="+alloc, "running=true")
+	}
+	for id := range frozen {
+		must.NoError(t, docker.ContainerUnpause(ctx, id))
+	}
+}
+
+// pauseRunning freezes the running containers of dockmr jobs on the node
+// and returns their allocation IDs by container ID.
+func pauseRunning(t *testing.T, docker *client.Client, node string) map[string]string {
+	t.Helper()
+	list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: nodeFilter(node)})
+	must.NoError(t, err)
+	frozen := map[string]string{}
+	for _, ct := range list {
+		// One that has just exited cannot be paused; it needs no care.
+		if docker.ContainerPause(context.Background(), ct.ID) == nil {
+			frozen[ct.ID] = ct.Labels[labelAllocID]
+		}
+	}
+	return frozen
+}
+
+// alive reports whether the process pid still exists.
+func alive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}
+
+// waitLog waits for a line of the cluster's shared log holding every one
+// of parts.
+func waitLog(t *testing.T, c *Cluster, parts ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := Poll(ctx, fmt.Sprintf("a log line with %q", parts), func() (bool, string, error) {
+		b, err := os.ReadFile(c.LogFile())
+		if err != nil {
+			return false, "", err
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if containsAll(line, parts) {
+				return true, "", nil
+			}
+		}
+		return false, "", nil
+	})
+	must.NoError(t, err)
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// lostHeartbeat has the server mark a silent node down within seconds
+// (Nomad's defaults take 20 s or more, and longer after a leader change).
+const lostHeartbeat = `server {
+  heartbeat_grace   = "2s"
+  min_heartbeat_ttl = "2s"
+}
+`
+
+// TestTerasortSurvivesALostClient stops a client for good while its map
+// task runs. Once its heartbeat times out the server marks the node down
+// and its allocations lost; the phase jobs set no disconnect block, so
+// Nomad replaces them at once on the other client, and the runner counts
+// each lost allocation as a failed attempt. The job completes with the
+// exact answer.
+//
+// The lost node's containers are nobody's to stop while it is away: they
+// run their task to its end (its commit loses to the replacement's, or
+// wins with the same bytes) and stay there, exited. When the client comes
+// back, the server tells it its allocations are lost; it stops them and
+// dockmr-driver removes their containers.
+func TestTerasortSurvivesALostClient(t *testing.T) {
+	c := startWith(t, Options{Clients: 2, ServerConfig: lostHeartbeat})
+	docker := sharedDocker(t)
+	j := newTeraJob(t, c)
+	j.start()
+	lost, live := c.Clients()[1], c.Clients()[0]
+
+	waitForContainer(t, docker, "map", lost.NodeID())
+	must.NoError(t, lost.Stop())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	must.NoError(t, Poll(ctx, "the node to be marked down", func() (bool, string, error) {
+		n, _, err := c.API.Nodes().Info(lost.NodeID(), nil)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return n.Status == api.NodeStatusDown, n.Status, nil
+	}))
+
+	sum := j.wait("client lost")
+	lostAllocs := lostAllocations(t, c, lost.NodeID())
+	must.SliceNotEmpty(t, lostAllocs, must.Sprint("allocations lost with the node"))
+	failed := 0
+	for _, p := range sum.Phases {
+		must.Eq(t, p.Tasks+p.Failed, p.Attempts, must.Sprint(p.Phase))
+		failed += p.Failed
+	}
+	must.Eq(t, len(lostAllocs), failed, must.Sprint("each lost allocation is a failed attempt"))
+
+	// The lost node's containers end with their task, and stay.
+	orphans := waitExited(t, docker, sum.ID, lost.NodeID())
+	must.Eq(t, len(lostAllocs), len(orphans), must.Sprintf("one container per lost allocation: %v", orphans))
+	j.checkOutput(sum)
+	waitNoContainers(t, docker, sum.ID, live.NodeID())
+
+	must.NoError(t, lost.Restart(context.Background()))
+	waitNoContainers(t, docker, sum.ID, lost.NodeID())
+}
+
+// lostAllocations returns the IDs of the node's allocations that the
+// server marked lost.
+func lostAllocations(t *testing.T, c *Cluster, node string) []string {
+	t.Helper()
+	allocs, _, err := c.API.Nodes().Allocations(node, nil)
+	must.NoError(t, err)
+	var ids []string
+	for _, a := range allocs {
+		if a.ClientStatus == api.AllocClientStatusLost {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
+}
+
+// waitExited waits until none of the job's containers on the node runs
+// and returns the allocation IDs of those there.
+func waitExited(t *testing.T, docker *client.Client, id, node string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var allocs []string
+	err := Poll(ctx, "the lost node's containers to exit", func() (bool, string, error) {
+		allocs = nil
+		running := 0
+		for _, ct := range jobContainers(t, docker, id, node) {
+			allocs = append(allocs, ct.Labels[labelAllocID])
+			if ct.State == "running" {
+				running++
+			}
+		}
+		return running == 0, fmt.Sprintf("%d running", running), nil
+	})
+	must.NoError(t, err)
+	return allocs
+}
+
+// TestTerasortSurvivesDockerdRestart restarts the Docker daemon while the
+// map tasks run; the plugins live on. The cluster has a private daemon for this, the shared
+// one being everyone's, and runs it without live-restore, the harder
+// case: stopping the daemon stops the containers. dockmr-driver's wait on
+// each container outlives the daemon's absence, then reports the exit it
+// finds, a failure; Nomad reschedules the task in a new allocation, and
+// the job completes with the exact answer.
+func TestTerasortSurvivesDockerdRestart(t *testing.T) {
+	d := dockerdtest.StartT(t, dockerdtest.Options{})
+	must.NoError(t, d.LoadImage(context.Background(), sharedDocker(t), exampleImage))
+	private, err := d.Client()
+	must.NoError(t, err)
+	t.Cleanup(func() { private.Close() })
+	c := startWith(t, Options{Clients: 2, DockerEndpoint: d.Endpoint()})
+	j := newTeraJob(t, c)
+	j.start()
+
+	waitForContainer(t, private, "map", "")
+	plugins := pluginPIDs(t, c, 0)
+	running := len(jobContainersRunning(t, private))
+	must.NoError(t, d.Restart(context.Background()))
+	t.Logf("dockerd restarted with %d map containers running", running)
+
+	sum := j.wait("dockerd restart")
+	must.Eq(t, "map", sum.Phases[0].Phase)
+	must.Positive(t, sum.Phases[0].Failed, must.Sprint("the containers the restart stopped failed their attempts"))
+	for _, p := range sum.Phases {
+		must.Eq(t, p.Tasks+p.Failed, p.Attempts, must.Sprint(p.Phase))
+	}
+	j.checkOutput(sum)
+	waitNoContainers(t, private, sum.ID, "")
+	must.Eq(t, plugins, pluginPIDs(t, c, 0), must.Sprint("the plugins lived through the daemon's absence"))
+}
+
+// jobContainersRunning lists the running containers of dockmr jobs.
+func jobContainersRunning(t *testing.T, docker *client.Client) []container.Summary {
+	t.Helper()
+	list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: nodeFilter("")})
+	must.NoError(t, err)
+	return list
+}
