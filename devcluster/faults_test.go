@@ -88,7 +88,7 @@ func restartMidTask(t *testing.T, c *Cluster, docker *client.Client, cl *Client,
 	// new agent's new plugin recovers each task through RecoverTask,
 	// which logs it.
 	for _, pid := range plugins {
-		must.False(t, alive(pid), must.Sprintf("%s's old plugin %d", cl.Name(), pid))
+		waitGone(t, pid)
 	}
 	for _, alloc := range frozen {
 		waitLog(t, c, "recovered task", "alloc_id="+alloc, "running=true")
@@ -114,10 +114,21 @@ func pauseRunning(t *testing.T, docker *client.Client, node string) map[string]s
 	return frozen
 }
 
-// alive reports whether the process pid still exists.
-func alive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
+// waitGone waits until the process pid has ended. A killed process ends
+// a moment after the signal, and a zombie counts as ended.
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := Poll(ctx, fmt.Sprintf("process %d to end", pid), func() (bool, string, error) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return true, "", nil
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		return len(f) > 0 && f[0] == "Z", "state " + f[0], nil
+	})
+	must.NoError(t, err)
 }
 
 // waitLog waits for a line of the cluster's shared log holding every one
