@@ -59,6 +59,9 @@ type verdict struct {
 	// stopping is set when Nomad told some allocation to stop, as it does
 	// when the job is stopped.
 	stopping bool
+	// awaitingRetry counts the tasks whose last attempt failed, that may
+	// be tried again, and that have no allocation yet for the next try.
+	awaitingRetry int
 }
 
 var allocIndex = regexp.MustCompile(`\[(\d+)\]$`)
@@ -76,8 +79,11 @@ func indexOf(name string) (int, bool) {
 func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 	type task struct {
 		done, running bool
-		failed        int
-		lastFailure   *taskFailure
+		// placed is set when an allocation Nomad wants running has
+		// not started yet.
+		placed      bool
+		failed      int
+		lastFailure *taskFailure
 	}
 	tasks := make([]task, s.tasks)
 	v := verdict{progress: Progress{Phase: s.phase, Tasks: s.tasks}}
@@ -102,6 +108,8 @@ func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 			}
 		case api.AllocClientStatusRunning:
 			t.running = true
+		case api.AllocClientStatusPending:
+			t.placed = t.placed || a.DesiredStatus == api.AllocDesiredStatusRun
 		case api.AllocClientStatusFailed, api.AllocClientStatusLost:
 			t.failed++
 			v.progress.FailedAttempts++
@@ -125,6 +133,9 @@ func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 				f := *t.lastFailure
 				f.Message = fmt.Sprintf("failed %d of %d allowed attempts; last: %s", t.failed, s.maxAttempts, f.Message)
 				v.failure = &f
+			}
+			if t.failed > 0 && t.failed < s.maxAttempts && !t.placed {
+				v.awaitingRetry++
 			}
 		}
 	}

@@ -109,3 +109,25 @@ func TestJudge_StoppedBeforeRunningIsNoAttempt(t *testing.T) {
 	must.Eq(t, 2, v.progress.Attempts)
 	must.Eq(t, 1, v.progress.FailedAttempts)
 }
+
+func TestJudge_AwaitingRetry(t *testing.T) {
+	s := phaseState{phase: "map", tasks: 4, maxAttempts: 2}
+	term := &api.TaskEvent{Type: api.TaskTerminated, ExitCode: 137}
+	v := s.judge([]*api.AllocationListStub{
+		// Failed once, no new allocation: waits for its retry.
+		stub("a0", 0, "failed", "run", term),
+		// Failed once, its retry placed but not started.
+		stub("a1", 1, "failed", "stop", term), stub("a2", 1, "pending", "run"),
+		// Failed once, its retry running.
+		stub("a3", 2, "lost", "stop"), stub("a4", 2, "running", "run"),
+		// Never failed, not placed yet: waits for room, not a retry.
+		stub("a5", 3, "pending", "stop"),
+	})
+	must.Nil(t, v.failure)
+	must.Eq(t, 1, v.awaitingRetry)
+
+	// A task out of attempts fails the phase; it awaits nothing.
+	v = s.judge([]*api.AllocationListStub{stub("a0", 0, "failed", "run", term), stub("a1", 0, "failed", "run", term)})
+	must.NotNil(t, v.failure)
+	must.Zero(t, v.awaitingRetry)
+}

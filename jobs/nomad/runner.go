@@ -79,6 +79,11 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 	if wait <= 0 {
 		wait = 5 * time.Second
 	}
+	delay := r.Settings.RescheduleDelay
+	if delay <= 0 {
+		delay = minRescheduleDelay
+	}
+	retries := retryWatch{after: max(3*delay, minRetryNudge)}
 	var index uint64
 	var last Progress
 	for {
@@ -97,6 +102,9 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 			r.Progress(v.progress)
 			last = v.progress
 		}
+		if retries.due(v.awaitingRetry, time.Now()) {
+			r.nudge(jobID)
+		}
 		switch {
 		case v.done:
 			return nil
@@ -109,6 +117,16 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 			return err
 		}
 	}
+}
+
+// nudge asks Nomad to evaluate the phase's job again, rescheduling its
+// failed allocations now. A retry that Nomad could not place while every
+// node's driver was unhealthy (their Docker daemon restarting, say) stays
+// blocked after the drivers recover: the scheduler remembers a node class
+// as lacking the driver, and driver health is no part of the class, so
+// no node update unblocks it. A failed nudge is tried again later.
+func (r *Runner) nudge(jobID string) {
+	_, _, _ = r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil)
 }
 
 // explain adds the end of the failed attempt's stderr to its failure, when
