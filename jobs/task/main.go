@@ -88,8 +88,11 @@ func Main(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	opts.Stderr = stderr
-	m, err := Run(ctx, opts)
+	m, err := runUntilStopped(ctx, stopGrace, func() (*jobs.Manifest, error) { return Run(ctx, opts) })
 	switch {
+	case errors.Is(err, errStopped):
+		fmt.Fprintf(stderr, "dockmr-task: %v\n", err)
+		return 143 // 128 + SIGTERM, as a shell reports it
 	case errors.Is(err, jobs.ErrAlreadyCommitted):
 		fmt.Fprintf(stderr, "dockmr-task: %v; nothing to do\n", err)
 		return 0
