@@ -33,24 +33,38 @@ func TestTerasortWithoutFault(t *testing.T) {
 	waitNoContainers(t, docker, sum.ID, "")
 }
 
-// TestTerasortSurvivesClientRestarts restarts a client agent while its
-// map task runs, the agent and its dockmr-driver killed with SIGKILL as
-// a crash would, and the other client gracefully while its reduce task
-// runs. The restarted agents recover their running tasks (a new plugin
-// through RecoverTask), so every task completes in its first allocation.
+// TestTerasortSurvivesClientRestarts restarts both client agents while
+// their map tasks run: the first killed with SIGKILL along with its
+// dockmr-driver, as a crash would, the second stopped gracefully. Each
+// restarted agent starts a new plugin, which recovers the running
+// containers through RecoverTask, so every task completes in its first
+// allocation.
 //
-// The restarted client's containers are paused from before the fault
-// until the agent is back, so that the tasks are still running when it
-// recovers them however fast the machine is.
+// The maps' containers are frozen (docker pause) from before the faults
+// until both agents are back, so that the tasks are still running when
+// they are recovered however fast the machine is; the job's time includes
+// the two agent restarts.
 func TestTerasortSurvivesClientRestarts(t *testing.T) {
 	c := startWith(t, Options{Clients: 2, LogFile: "nomad.log"})
 	docker := sharedDocker(t)
 	j := newTeraJob(t, c)
 	j.start()
-	clients := c.Clients()
 
-	restartMidTask(t, c, docker, clients[0], "map", true)
-	restartMidTask(t, c, docker, clients[1], "reduce", false)
+	frozen := map[string]string{}
+	for _, cl := range c.Clients() {
+		waitForContainer(t, docker, "map", cl.NodeID())
+		maps := pauseRunning(t, docker, cl.NodeID())
+		must.MapNotEmpty(t, maps, must.Sprintf("running map containers on %s", cl.Name()))
+		for id, alloc := range maps {
+			frozen[id] = alloc
+		}
+	}
+	restart(t, c, c.Clients()[0], true)
+	restart(t, c, c.Clients()[1], false)
+	for id, alloc := range frozen {
+		waitLog(t, c, "recovered task", "alloc_id="+alloc, "running=true")
+		must.NoError(t, docker.ContainerUnpause(context.Background(), id))
+	}
 
 	sum := j.wait("client restarts")
 	j.checkOutput(sum)
@@ -61,17 +75,11 @@ func TestTerasortSurvivesClientRestarts(t *testing.T) {
 	waitNoContainers(t, docker, sum.ID, "")
 }
 
-// restartMidTask waits for a task of the given kind to run on the
-// client's node, freezes the node's containers of the job, stops the
-// client (crash: SIGKILL to the agent and its plugins; else as Ctrl-C
-// does), restarts it, and thaws the containers once the agent has
-// recovered them.
-func restartMidTask(t *testing.T, c *Cluster, docker *client.Client, cl *Client, kind string, crash bool) {
+// restart stops the client (crash: SIGKILL to the agent and its plugins;
+// else as Ctrl-C does) and starts it again. An agent that shuts down
+// stops its plugins too, so either way the new agent starts a new plugin.
+func restart(t *testing.T, c *Cluster, cl *Client, crash bool) {
 	t.Helper()
-	ctx := context.Background()
-	waitForContainer(t, docker, kind, cl.NodeID())
-	frozen := pauseRunning(t, docker, cl.NodeID())
-	must.MapNotEmpty(t, frozen, must.Sprintf("running %s containers on %s", kind, cl.Name()))
 	plugins := pluginPIDs(t, c, cl.PID())
 	must.SliceNotEmpty(t, plugins, must.Sprintf("%s's plugins", cl.Name()))
 	if crash {
@@ -82,20 +90,10 @@ func restartMidTask(t *testing.T, c *Cluster, docker *client.Client, cl *Client,
 	} else {
 		must.NoError(t, cl.Stop())
 	}
-	must.NoError(t, cl.Restart(ctx))
-
-	// An agent that shuts down stops its plugins too, so either way the
-	// new agent's new plugin recovers each task through RecoverTask,
-	// which logs it.
 	for _, pid := range plugins {
 		waitGone(t, pid)
 	}
-	for _, alloc := range frozen {
-		waitLog(t, c, "recovered task", "alloc_id="+alloc, "running=true")
-	}
-	for id := range frozen {
-		must.NoError(t, docker.ContainerUnpause(ctx, id))
-	}
+	must.NoError(t, cl.Restart(context.Background()))
 }
 
 // pauseRunning freezes the running containers of dockmr jobs on the node
@@ -258,12 +256,15 @@ func waitExited(t *testing.T, docker *client.Client, id, node string) []string {
 }
 
 // TestTerasortSurvivesDockerdRestart restarts the Docker daemon while the
-// map tasks run; the plugins live on. The cluster has a private daemon for this, the shared
+// map tasks run. The cluster has a private daemon for this, the shared
 // one being everyone's, and runs it without live-restore, the harder
-// case: stopping the daemon stops the containers. dockmr-driver's wait on
-// each container outlives the daemon's absence, then reports the exit it
-// finds, a failure; Nomad reschedules the task in a new allocation, and
-// the job completes with the exact answer.
+// case: stopping the daemon stops the containers. The daemon stays down
+// until every node reports dockmr-driver unhealthy, as a daemon down for
+// more than a moment does. dockmr-driver's wait on each container
+// outlives the daemon's absence, then reports the exit it finds, a
+// failure, and the plugins live on; the retries Nomad could not place
+// while the drivers were unhealthy stay blocked once they recover, until
+// the runner nudges Nomad. The job completes with the exact answer.
 func TestTerasortSurvivesDockerdRestart(t *testing.T) {
 	d := dockerdtest.StartT(t, dockerdtest.Options{})
 	must.NoError(t, d.LoadImage(context.Background(), sharedDocker(t), exampleImage))
@@ -277,7 +278,9 @@ func TestTerasortSurvivesDockerdRestart(t *testing.T) {
 	waitForContainer(t, private, "map", "")
 	plugins := pluginPIDs(t, c, 0)
 	running := len(jobContainersRunning(t, private))
-	must.NoError(t, d.Restart(context.Background()))
+	must.NoError(t, d.Stop())
+	waitDriverHealth(t, c, false)
+	must.NoError(t, d.Start(context.Background()))
 	t.Logf("dockerd restarted with %d map containers running", running)
 
 	sum := j.wait("dockerd restart")
@@ -289,6 +292,28 @@ func TestTerasortSurvivesDockerdRestart(t *testing.T) {
 	j.checkOutput(sum)
 	waitNoContainers(t, private, sum.ID, "")
 	must.Eq(t, plugins, pluginPIDs(t, c, 0), must.Sprint("the plugins lived through the daemon's absence"))
+}
+
+// waitDriverHealth waits until the server sees dockmr-driver healthy, or
+// unhealthy, on every node.
+func waitDriverHealth(t *testing.T, c *Cluster, healthy bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := Poll(ctx, fmt.Sprintf("%s healthy=%v on every node", DriverName, healthy), func() (bool, string, error) {
+		var seen []string
+		for _, id := range c.NodeIDs() {
+			n, _, err := c.API.Nodes().Info(id, nil)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			if d := n.Drivers[DriverName]; d == nil || d.Healthy != healthy {
+				seen = append(seen, n.Name+" not yet")
+			}
+		}
+		return len(seen) == 0, strings.Join(seen, ", "), nil
+	})
+	must.NoError(t, err)
 }
 
 // jobContainersRunning lists the running containers of dockmr jobs.

@@ -27,6 +27,9 @@ const (
 	teraSortMB  = 8
 )
 
+// teraTimeout bounds a fault test's terasort, which takes seconds.
+const teraTimeout = 5 * time.Minute
+
 // exampleImage is the image dockmr's commands run by default, built by
 // `make image`.
 const exampleImage = "dockmr/examples:dev"
@@ -116,7 +119,13 @@ func (j *teraJob) start(flags ...string) {
 // time is reported, never asserted.
 func (j *teraJob) wait(fault string) teraSummary {
 	j.t.Helper()
-	if err := j.cmd.Wait(); err != nil {
+	// A bound for a job that never ends, not a timing assertion.
+	timer := time.AfterFunc(teraTimeout, func() { j.cmd.Process.Kill() })
+	err := j.cmd.Wait()
+	if !timer.Stop() {
+		j.t.Fatalf("dockmr terasort did not end within %s and was killed\nstderr:\n%s", teraTimeout, j.stderr.String())
+	}
+	if err != nil {
 		j.t.Fatalf("dockmr terasort: %v\nstdout:\n%s\nstderr:\n%s", err, j.stdout.String(), j.stderr.String())
 	}
 	j.t.Logf("terasort of %s rows took %.2fs with fault: %s", teraRows, time.Since(j.started).Seconds(), fault)
