@@ -49,6 +49,14 @@ config {
 	must.Eq(t, defaultPullInactivity, def.pullInactivity)
 	must.Eq(t, defaultInsecureRegistries, def.InsecureRegistries)
 
+	// An empty list is the operator refusing every plain-HTTP registry.
+	var strict PluginConfig
+	hclutils.NewConfigParser(configSpec).ParseHCL(t, `config {
+  insecure_registries = []
+}`, &strict)
+	must.NoError(t, strict.validate())
+	must.SliceEmpty(t, strict.InsecureRegistries)
+
 	var none PluginConfig
 	must.NoError(t, none.validate())
 	must.Eq(t, defaultInsecureRegistries, none.InsecureRegistries)
