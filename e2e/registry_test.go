@@ -82,7 +82,8 @@ func TestPrivateRegistry_TaskAuth(t *testing.T) {
 
 // The plugin finds credentials in a Docker config.json, and asks a
 // credential helper for registries the file does not know: here the same
-// registry under its two loopback names.
+// registry under its two loopback names. A plain-HTTP registry that is not
+// in the plugin's insecure_registries is refused before any pull.
 func TestPrivateRegistry_PluginAuth(t *testing.T) {
 	reg, ref := privateRegistry(t)
 	dir := t.TempDir()
@@ -105,7 +106,10 @@ exit 1
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	c, err := nomadtest.Start(t.Context(), nomadtest.Options{
-		DriverConfig: fmt.Sprintf("auth {\n config = %q\n helper = \"dockmrtest\"\n}", config),
+		// Only this registry, under its two names, may be reached over
+		// plain HTTP: not the whole loopback range.
+		DriverConfig: fmt.Sprintf("auth {\n config = %q\n helper = \"dockmrtest\"\n}\ninsecure_registries = [%q, %q]",
+			config, reg.Addr, "localhost:"+port),
 	})
 	must.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -120,6 +124,18 @@ exit 1
 		t.Cleanup(func() { removeImage(viaHelper) })
 		alloc := runFile(t, c, "registry.nomad.hcl", map[string]string{"image": viaHelper})
 		pulledFrom(t, c, waitDead(t, c, alloc.ID), viaHelper)
+	})
+	t.Run("plain HTTP registry not listed", func(t *testing.T) {
+		other, repo, tag, otherRef := pullFixture(t)
+		alloc := runFile(t, c, "registry.nomad.hcl", map[string]string{"image": otherRef})
+		alloc, err := c.WaitClientStatus(t.Context(), alloc.ID, api.AllocClientStatusFailed, api.AllocClientStatusComplete)
+		must.NoError(t, err)
+		must.Eq(t, api.AllocClientStatusFailed, alloc.ClientStatus, must.Sprint(describe(alloc)))
+		msg := event(t, alloc, api.TaskDriverFailure).DisplayMessage
+		t.Log(msg)
+		must.StrContains(t, msg, "registry "+other.Addr()+" is reached over plain HTTP by the Docker daemon")
+		must.StrContains(t, msg, "insecure_registries")
+		must.Eq(t, 0, other.Resolutions(repo, tag), must.Sprint("refused before pulling"))
 	})
 }
 
