@@ -69,6 +69,10 @@ type Driver struct {
 	nodeID     string
 	compute    cpustats.Compute
 	reconciler *reconciler
+
+	// recheck asks the fingerprint loop to check the daemon now rather
+	// than at the end of its healthy period.
+	recheck chan struct{}
 }
 
 // New returns the driver; Nomad then calls SetConfig before anything else.
@@ -83,6 +87,7 @@ func New(logger hclog.Logger) drivers.DriverPlugin {
 		tasks:   newTaskStore(),
 		keeper:  newFIFOKeeper(defaultKeeperSocket()),
 		config:  &PluginConfig{},
+		recheck: make(chan struct{}, 1),
 	}
 	d.registerRunningGauge()
 	return d

@@ -37,6 +37,7 @@ func (d *Driver) fingerprintLoop(ctx context.Context, ch chan<- *drivers.Fingerp
 		case <-d.ctx.Done():
 			return
 		case <-timer.C:
+		case <-d.recheck:
 		}
 		fp := d.fingerprint(ctx)
 		select {
@@ -51,6 +52,17 @@ func (d *Driver) fingerprintLoop(ctx context.Context, ch chan<- *drivers.Fingerp
 		} else {
 			timer.Reset(fingerprintUnhealthyPeriod)
 		}
+	}
+}
+
+// recheckHealth has the fingerprint loop check the daemon at once. A task
+// that finds the daemon gone calls it: until the node reports the driver
+// unhealthy, Nomad goes on placing tasks there, each of which fails and
+// uses up an attempt.
+func (d *Driver) recheckHealth() {
+	select {
+	case d.recheck <- struct{}{}:
+	default: // one is pending already
 	}
 }
 

@@ -152,3 +152,30 @@ func TestFingerprint_StreamTurnsHealthyAgain(t *testing.T) {
 	}
 	t.Fatal("fingerprint stream ended without turning healthy")
 }
+
+// A task that finds the daemon gone has the stream report the driver
+// unhealthy at once, not at the end of the healthy period, so that Nomad
+// stops placing tasks on the node.
+func TestFingerprint_FailedStartRechecksAtOnce(t *testing.T) {
+	proxy := newDaemonProxy(t)
+	td := newTestDriver(t, &PluginConfig{Endpoint: proxy.endpoint()})
+	old := fingerprintHealthyPeriod
+	fingerprintHealthyPeriod = time.Hour
+	t.Cleanup(func() { fingerprintHealthyPeriod = old })
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ch, err := td.Fingerprint(ctx)
+	must.NoError(t, err)
+	must.Eq(t, drivers.HealthStateHealthy, (<-ch).Health)
+
+	proxy.down()
+	task := newTask(t, TaskConfig{Command: "true"})
+	cleanup := td.MkAllocDir(task, false)
+	defer cleanup()
+	_, _, err = td.StartTask(task)
+	must.ErrorContains(t, err, "does not answer")
+	fp, ok := <-ch
+	must.True(t, ok, must.Sprint("the stream ended"))
+	must.Eq(t, drivers.HealthStateUnhealthy, fp.Health, must.Sprint(fp.HealthDescription))
+}

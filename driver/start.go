@@ -45,6 +45,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	ctx, cancel := context.WithCancel(attemptContext(d.ctx, cfg))
 	defer cancel()
 	if err := pingDocker(ctx, docker); err != nil {
+		d.recheckHealth()
 		return nil, nil, structs.NewRecoverableError(err, true)
 	}
 
