@@ -273,7 +273,9 @@ func TestTerasortSurvivesDockerdRestart(t *testing.T) {
 	t.Cleanup(func() { private.Close() })
 	c := startWith(t, Options{Clients: 2, DockerEndpoint: d.Endpoint()})
 	j := newTeraJob(t, c)
-	j.start()
+	// Until the server hears that the drivers are unhealthy, retries are
+	// placed on the nodes and fail to start, each an attempt.
+	j.start("--max-attempts", "8")
 
 	waitForContainer(t, private, "map", "")
 	plugins := pluginPIDs(t, c, 0)

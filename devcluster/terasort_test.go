@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/jobs"
 )
 
 // The terasort every fault test runs, and TestTerasortWithoutFault as
@@ -150,6 +152,9 @@ func (j *teraJob) checkOutput(sum teraSummary) {
 	var names []string
 	var size int64
 	for _, e := range entries {
+		if e.Name() == jobs.HistoryDir && e.IsDir() {
+			continue
+		}
 		names = append(names, e.Name())
 		info, err := e.Info()
 		must.NoError(t, err)
