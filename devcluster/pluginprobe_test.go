@@ -97,6 +97,27 @@ func (p *pluginProbe) sampleT(t *testing.T, cl *Client) procstat.Sample {
 	return s
 }
 
+// baseline samples the plugin of cl once it is quiet: two samples a
+// second apart with the same goroutines and descriptors, so that the
+// streams of tasks just collected have ended.
+func (p *pluginProbe) baseline(t *testing.T, cl *Client) procstat.Sample {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var prev, last procstat.Sample
+	err := pollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to be quiet", func() (bool, string, error) {
+		s, err := p.sample(ctx, cl)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		prev, last = last, s
+		quiet := prev.PID == s.PID && prev.Goroutines == s.Goroutines && prev.FDs == s.FDs
+		return quiet, fmt.Sprintf("%s, then %s", prev, s), nil
+	})
+	must.NoError(t, err)
+	return last
+}
+
 // waitSettled polls the plugin of cl until it is back within leakSlack of
 // base, and returns the settled sample. The plugin must be the same
 // process: a restarted plugin would hide a leak.

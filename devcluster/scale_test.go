@@ -50,8 +50,7 @@ func TestScaleBurstOnOneClient(t *testing.T) {
 	warm := barrierJob("warmup", image, c.DataDir(), 1, "true")
 	runToCompletion(t, c, warm, 1, 3*time.Minute)
 	collectGarbage(t, c, 2*time.Minute)
-	probe.waitSettled(t, cl, probe.sampleT(t, cl), time.Minute)
-	before := probe.sampleT(t, cl)
+	before := probe.baseline(t, cl)
 	t.Logf("before:  %s", before)
 
 	release := filepath.Join(c.DataDir(), "release")
