@@ -37,6 +37,7 @@ func TestTracing(t *testing.T) {
 	env := startMR(t)
 	t.Run("TeraSort", func(t *testing.T) { env.testTraceTeraSort(t, recv) })
 	t.Run("Retry", func(t *testing.T) { env.testTraceRetry(t, recv) })
+	t.Run("Detached", func(t *testing.T) { env.testTraceDetached(t, recv) })
 	must.NoError(t, recv.Err())
 }
 
@@ -135,6 +136,43 @@ func (e *mrEnv) testTraceRetry(t *testing.T, recv *otlptest.Receiver) {
 	must.True(t, failed.End.Before(passed.Start) || failed.End.Equal(passed.Start), must.Sprint("the retry starts after the failure"))
 }
 
+// testTraceDetached runs a job detached: the submit span of the CLI is
+// the root, the application master records its own attempt under it, and
+// the job it runs continues the trace.
+func (e *mrEnv) testTraceDetached(t *testing.T, recv *otlptest.Receiver) {
+	e.cluster.Watch(t)
+	in, out := e.path(t, "in"), e.path(t, "out")
+	e.ok(t, "teragen", "--local", "--maps", "1", "5k", in)
+	id := strings.TrimSpace(e.ok(t, "terasort", "--detach", "--maps", "1", "--reduces", "1", in, out).stdout)
+	st := e.waitStatus(t, id, func(s mrStatus) bool { return s.State != "running" })
+	must.Eq(t, "complete", st.State, must.Sprint(st.Error))
+	attempts := 1 // the application master's
+	for _, ph := range st.Phases {
+		if ph.Phase == "map" || ph.Phase == "reduce" {
+			attempts += ph.Attempts
+		}
+	}
+	tr := e.waitTrace(t, recv, "submit terasort", id, attempts)
+
+	submit := tr.one(t, "submit terasort")
+	must.Eq(t, "", submit.ParentID)
+	am := tr.one(t, "attempt am")
+	must.Eq(t, submit.SpanID, am.ParentID)
+	must.Eq(t, strings.ReplaceAll(am.Attrs["nomad.alloc.id"], "-", "")[:16], am.SpanID)
+	for _, name := range []string{"image pull", "container create", "container start", "container wait"} {
+		must.Len(t, 1, tr.children(am, name), must.Sprintf("%q spans under the application master's attempt", name))
+	}
+	job := tr.children(am, "job terasort")
+	must.Len(t, 1, job)
+	for _, phase := range []string{"map", "reduce"} {
+		ph := tr.one(t, "phase "+phase)
+		must.Eq(t, job[0].SpanID, ph.ParentID)
+		for _, a := range tr.children(ph, "attempt "+phase) {
+			e.checkAttempt(t, tr, a, phase)
+		}
+	}
+}
+
 // checkAttempt checks an attempt span recorded by the CLI and the
 // driver's spans under it.
 func (e *mrEnv) checkAttempt(t *testing.T, tr trace, a otlptest.Span, phase string) {
@@ -174,6 +212,13 @@ type trace []otlptest.Span
 func (e *mrEnv) waitTrace(t *testing.T, recv *otlptest.Receiver, root, jobID string, attempts int) trace {
 	t.Helper()
 	var tr trace
+	defer func() {
+		if t.Failed() {
+			for _, s := range tr {
+				t.Logf("span %s %s parent %s %q %v", s.Service, s.SpanID, s.ParentID, s.Name, s.Attrs)
+			}
+		}
+	}()
 	e.waitFor(t, func() bool {
 		tr = nil
 		spans := recv.Spans()
@@ -194,6 +239,12 @@ func (e *mrEnv) waitTrace(t *testing.T, recv *otlptest.Receiver, root, jobID str
 				continue
 			}
 			n++
+			if s.Attrs["dockmr.phase"] == "am" {
+				if len(tr.children(s, "container wait")) == 0 {
+					return false
+				}
+				continue
+			}
 			task := tr.children(s, "task "+s.Attrs["dockmr.phase"])
 			if len(tr.children(s, "container wait")) == 0 || len(task) == 0 || len(tr.children(task[0], "commit")) == 0 && !task[0].Error {
 				return false

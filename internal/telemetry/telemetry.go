@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -81,6 +82,7 @@ func setup(ctx context.Context, service string, getenv func(string) string, cons
 			return nil, err
 		}
 		otel.SetTracerProvider(tp)
+		tracing.Store(true)
 		shutdowns = append(shutdowns, tp.Shutdown)
 	}
 	if metrics != exporterNone {
@@ -94,6 +96,13 @@ func setup(ctx context.Context, service string, getenv func(string) string, cons
 	}
 	return shutdown, nil
 }
+
+// tracing is set once Setup has installed a tracer provider.
+var tracing atomic.Bool
+
+// Tracing reports whether Setup installed a tracer provider, for work
+// done only to record spans.
+func Tracing() bool { return tracing.Load() }
 
 // newResource describes the program: its service name, which
 // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES may override, and the SDK.

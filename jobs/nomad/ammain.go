@@ -49,6 +49,7 @@ func AMMain(ctx context.Context, args []string, stderr io.Writer) int {
 		Warn:      func(err error) { fmt.Fprintf(stderr, "dockmr-task am: warning: %v\n", err) },
 	}
 	res, err := rec.Run(ctx, spec.Plan)
+	recordAMAttempt(client, os.Getenv("NOMAD_ALLOC_ID"), err)
 	if err != nil {
 		fmt.Fprintf(stderr, "dockmr-task am: %v\n", err)
 		return 1
