@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/dockmr/dockmr/e2e/registrytest"
+	"github.com/dockmr/dockmr/internal/browsertest"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
 
@@ -223,6 +225,135 @@ func (e *mrEnv) testTeraPipeline(t *testing.T) {
 	valid := e.ok(t, "teravalidate", out, report)
 	must.StrContains(t, valid.stdout, "checksum "+want)
 	must.StrContains(t, valid.stderr, "reduce", must.Sprint("the mrSummary shows the phases"))
+
+	// teragen's history, written by the command, and terasort's, by the
+	// application master, found through Nomad by the job's ID.
+	// As many attempts as Nomad counted: a saturated Docker daemon may
+	// fail one.
+	genHist := e.checkHistory(t, gen.ID, gen.Phases[0].Attempts)
+	must.Eq(t, want, genHist.Checksum)
+	sortAttempts := 0
+	for _, ph := range e.waitStatus(t, id, func(mrStatus) bool { return true }).Phases {
+		if ph.Phase != "am" {
+			sortAttempts += ph.Attempts
+		}
+	}
+	must.GreaterEq(t, 3+2, sortAttempts)
+	sortHist := e.checkHistory(t, id, sortAttempts)
+	must.Eq(t, want, sortHist.Checksum, must.Sprint("terasort's checksum in its history"))
+	var mapOut uint64
+	for _, a := range sortHist.Attempts {
+		if a.Phase == "map" {
+			mapOut += a.Counters.BytesOut
+		}
+	}
+	must.Positive(t, sortHist.Counters.ShuffleBytes)
+	must.Eq(t, mapOut, sortHist.Counters.ShuffleBytes, must.Sprint("the reduces read every byte the maps wrote"))
+
+	// status shows the same counters, per task and for the job.
+	var st2 struct {
+		Counters mrCounters `json:"counters"`
+		Tasks    []struct {
+			Name     string      `json:"name"`
+			State    string      `json:"state"`
+			Attempts int         `json:"attempts"`
+			Counters *mrCounters `json:"counters"`
+		} `json:"tasks"`
+	}
+	must.NoError(t, json.Unmarshal([]byte(e.ok(t, "status", "--json", id).stdout), &st2))
+	must.Eq(t, sortHist.Counters, st2.Counters)
+	must.SliceLen(t, 5, st2.Tasks)
+	for _, task := range st2.Tasks {
+		must.Eq(t, "done", task.State, must.Sprint(task.Name))
+		must.NotNil(t, task.Counters, must.Sprint(task.Name))
+	}
+}
+
+// mrCounters are a task's or a job's counters.
+type mrCounters struct {
+	RecordsIn    uint64 `json:"records_in"`
+	BytesIn      uint64 `json:"bytes_in"`
+	RecordsOut   uint64 `json:"records_out"`
+	BytesOut     uint64 `json:"bytes_out"`
+	Spills       uint64 `json:"spills"`
+	ShuffleBytes uint64 `json:"shuffle_bytes"`
+	Checksum     string `json:"checksum"`
+}
+
+func (c *mrCounters) add(o mrCounters) {
+	c.RecordsIn += o.RecordsIn
+	c.BytesIn += o.BytesIn
+	c.RecordsOut += o.RecordsOut
+	c.BytesOut += o.BytesOut
+	c.Spills += o.Spills
+	c.ShuffleBytes += o.ShuffleBytes
+}
+
+// mrHistory is the part of `dockmr history --json` the tests read.
+type mrHistory struct {
+	ID       string      `json:"id"`
+	State    string      `json:"state"`
+	Checksum string      `json:"checksum"`
+	Counters mrCounters  `json:"counters"`
+	Attempts []mrAttempt `json:"attempts"`
+}
+
+// mrAttempt is one attempt in a history.
+type mrAttempt struct {
+	Phase    string      `json:"phase"`
+	Task     int         `json:"task"`
+	Number   int         `json:"attempt"`
+	ID       string      `json:"id"`
+	Node     string      `json:"node"`
+	NodeID   string      `json:"node_id"`
+	State    string      `json:"state"`
+	ExitCode int         `json:"exit_code"`
+	Failure  string      `json:"failure"`
+	Queued   time.Time   `json:"queued"`
+	Started  time.Time   `json:"started"`
+	Finished time.Time   `json:"finished"`
+	Counters *mrCounters `json:"counters"`
+}
+
+// checkHistory reads the history of a job that ran attempts attempts on
+// the cluster's node and checks what every history must hold: the job's
+// counters add up its committed attempts', every attempt has its
+// allocation, node and times, `dockmr history` prints a row per attempt
+// and its page, rendered in a real browser, a bar per attempt.
+func (e *mrEnv) checkHistory(t *testing.T, id string, attempts int) mrHistory {
+	t.Helper()
+	h := decodeRun[mrHistory](t, e.ok(t, "history", "--json", id))
+	must.Eq(t, id, h.ID)
+	must.SliceLen(t, attempts, h.Attempts)
+	var sum mrCounters
+	for _, a := range h.Attempts {
+		must.UUIDv4(t, a.ID, must.Sprint("an attempt is an allocation"))
+		must.Eq(t, e.cluster.NodeID, a.NodeID)
+		must.NotEq(t, "", a.Node)
+		must.False(t, a.Queued.IsZero(), must.Sprintf("attempt %s has no placement time", a.ID))
+		must.False(t, a.Finished.Before(a.Queued), must.Sprintf("attempt %s ends before it is placed", a.ID))
+		if a.State == "committed" {
+			must.False(t, a.Started.Before(a.Queued) || a.Finished.Before(a.Started),
+				must.Sprintf("attempt %s: placed %s, started %s, ended %s", a.ID, a.Queued, a.Started, a.Finished))
+			must.NotNil(t, a.Counters)
+			sum.add(*a.Counters)
+		}
+	}
+	sum.Checksum = h.Counters.Checksum
+	must.Eq(t, sum, h.Counters, must.Sprint("the job's counters add up its tasks'"))
+
+	table := e.ok(t, "history", id).stdout
+	rows := regexp.MustCompile(`(?m)^(map|reduce) +[mr]-\d{5} +\d+ `).FindAllString(table, -1)
+	must.SliceLen(t, attempts, rows, must.Sprint(table))
+
+	page := filepath.Join(t.TempDir(), id+".html")
+	e.ok(t, "history", "--html", page, id)
+	browsertest.Require(t)
+	dom := browsertest.DumpDOM(t, page)
+	must.Eq(t, attempts, len(barElement.FindAllString(dom, -1)), must.Sprint("bars in the rendered page"))
+	png := filepath.Join(t.TempDir(), id+".png")
+	browsertest.Screenshot(t, page, png, 1400, 800)
+	return h
 }
 
 func (e *mrEnv) testWordCountImage(t *testing.T) {
@@ -293,6 +424,21 @@ func (e *mrEnv) testRetry(t *testing.T) {
 	e.ok(t, "logs", sum.ID, "m-00000")
 	must.StrContains(t, e.dockmr(t, "logs", sum.ID, "m-00001").stderr, "task m-00001: no attempt has started yet")
 	must.Eq(t, "b\na\nc\n", string(b), must.Sprint("a map-only job writes its records in input order"))
+
+	// The history keeps the failed attempt, and its page marks it.
+	h := e.checkHistory(t, sum.ID, sum.Phases[0].Attempts)
+	// The mapper exited 3; the task runtime, its container, 1.
+	exited := slices.IndexFunc(h.Attempts, func(a mrAttempt) bool { return a.State == "failed" && a.ExitCode == 1 })
+	must.NonNegative(t, exited, must.Sprintf("no attempt failed with exit code 1: %+v", h.Attempts))
+	failed, retry := h.Attempts[exited], h.Attempts[len(h.Attempts)-1]
+	must.StrContains(t, failed.Failure, "exit code 1")
+	must.Nil(t, failed.Counters)
+	must.Eq(t, "committed", retry.State)
+	must.Eq(t, len(h.Attempts), retry.Number)
+	must.Eq(t, uint64(3), retry.Counters.RecordsOut)
+	page := filepath.Join(t.TempDir(), "retry.html")
+	e.ok(t, "history", "--html", page, e.path(t, "out"))
+	must.StrContains(t, browsertest.DumpDOM(t, page), fmt.Sprintf(`class="bar map failed" data-attempt="m-00000.%d"`, failed.Number))
 }
 
 func (e *mrEnv) testCancel(t *testing.T) {
@@ -461,3 +607,7 @@ func (e *mrEnv) testSpecError(t *testing.T) {
 	must.NoError(t, os.WriteFile(spec, []byte("job \"bad\" {\n  input  = [\"in\"]\n  output = \"out\"\n  map {\n    tasks = \"many\"\n  }\n}\n"), 0o644))
 	e.fails(t, spec+":5:14: Unsuitable value type", "run", spec)
 }
+
+// barElement finds the bars of a history page: elements with a
+// data-attempt attribute.
+var barElement = regexp.MustCompile(`<[a-z]+ [^>]*\bdata-attempt="`)

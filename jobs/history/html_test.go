@@ -28,7 +28,8 @@ func TestWriteHTML_OneBarPerAttempt(t *testing.T) {
 	must.StrContains(t, b.String(), `<circle class="mark"`, must.Sprint("the failed attempt's marker"))
 }
 
-var barKey = regexp.MustCompile(`data-attempt="([^"]*)"`)
+// barKey finds the bars: elements with a data-attempt attribute.
+var barKey = regexp.MustCompile(`<[a-z]+ [^>]*\bdata-attempt="([^"]*)"`)
 
 func barKeys(page string) []string {
 	var keys []string

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dockmr/dockmr/jobs"
 )
 
 // The timeline's geometry, in SVG units (pixels at 100 %).
@@ -240,9 +242,16 @@ func tip(rec *Record, a Attempt) string {
 	fmt.Fprintf(&b, "placed %s, started %s, ended %s (%s)\n", offset(rec.Submitted, a.Queued),
 		offset(rec.Submitted, a.Started), offset(rec.Submitted, a.Finished), seconds(a.Duration()))
 	if c := a.Counters; c != nil {
-		fmt.Fprintf(&b, "records %d in, %d out\nbytes %s in, %s out\nspills %d, shuffle %s\nchecksum %s\n",
-			c.RecordsIn, c.RecordsOut, HumanBytes(c.BytesIn), HumanBytes(c.BytesOut), c.Spills,
-			HumanBytes(c.ShuffleBytes), c.Checksum)
+		fmt.Fprintf(&b, "records %d in, %d out\nbytes %s in, %s out\nspills %d\n",
+			c.RecordsIn, c.RecordsOut, HumanBytes(c.BytesIn), HumanBytes(c.BytesOut), c.Spills)
+		// A map's output for reduces is neither shuffled into it nor
+		// summed: zeros that would only puzzle.
+		if c.ShuffleBytes > 0 {
+			fmt.Fprintf(&b, "shuffled in %s\n", HumanBytes(c.ShuffleBytes))
+		}
+		if c.Checksum != (jobs.Checksum{}) {
+			fmt.Fprintf(&b, "output checksum %s\n", c.Checksum)
+		}
 	}
 	if a.Failure != "" {
 		fmt.Fprintf(&b, "failure: %s\n", a.Failure)
