@@ -1,6 +1,9 @@
 package nomad
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -131,4 +134,42 @@ func TestTaskStatuses(t *testing.T) {
 		{Phase: "map", Index: 4, Name: "m-00004", State: TaskPending},
 	}, got)
 	must.Nil(t, taskStatuses("am", 1, nil), must.Sprint("the application master has no tasks"))
+}
+
+// testdata/map-allocs.json is what Nomad listed for the map phase of a
+// terasort on two clients, one of whose containers was killed with
+// `docker kill`: Nomad placed a second attempt of map 1 on the other node.
+func TestAttemptsOf_RecordedAllocations(t *testing.T) {
+	b, err := os.ReadFile("testdata/map-allocs.json")
+	must.NoError(t, err)
+	var allocs []*api.AllocationListStub
+	must.NoError(t, json.Unmarshal(b, &allocs))
+
+	got := attemptsOf("map", "dockmr/examples:dev", allocs)
+	must.SliceLen(t, 5, got)
+	var tasks []string
+	for _, a := range got {
+		tasks = append(tasks, fmt.Sprintf("%d.%d", a.Task, a.Number))
+		must.StrHasPrefix(t, "dev-client-", a.NodeName)
+		must.UUIDv4(t, a.NodeID)
+		must.Eq(t, "dockmr/examples:dev", a.Image)
+		must.False(t, a.Received.IsZero() || a.Started.IsZero() || a.Finished.IsZero(), must.Sprint(a))
+		must.True(t, !a.Started.Before(a.Received) && !a.Finished.Before(a.Started), must.Sprint(a))
+	}
+	must.Eq(t, []string{"0.1", "1.1", "1.2", "2.1", "3.1"}, tasks)
+
+	killed, retry := got[1], got[2]
+	must.True(t, killed.Failed)
+	must.Eq(t, 137, killed.ExitCode)
+	must.Eq(t, "exit code 137, signal 9", killed.Failure)
+	must.Eq(t, "dev-client-1", killed.NodeName)
+	must.False(t, retry.Failed)
+	must.Eq(t, "complete", retry.ClientStatus)
+	must.Eq(t, "dev-client-2", retry.NodeName)
+	must.True(t, retry.Received.After(killed.Finished), must.Sprint("the retry is placed after the first attempt died"))
+
+	// Progress counts the same attempts.
+	v := phaseState{phase: "map", tasks: 4, maxAttempts: 4}.judge(allocs)
+	must.Eq(t, Progress{Phase: "map", Tasks: 4, Done: 4, Attempts: 5, FailedAttempts: 1}, v.progress)
+	must.True(t, v.done)
 }
