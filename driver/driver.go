@@ -154,7 +154,7 @@ func (d *Driver) Shutdown() {
 // (DOCKER_HOST, DOCKER_CERT_PATH, …) names when endpoint is empty. The API
 // version is negotiated so one plugin build works with old and new daemons.
 func newDockerClient(endpoint string) (*client.Client, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation(), client.WithTraceOptions(dockerCallFilter)}
 	if endpoint != "" {
 		opts = append(opts, client.WithHost(endpoint))
 	}

@@ -2,12 +2,14 @@ package driver
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/nomad/plugins/drivers"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
@@ -38,6 +40,14 @@ func mustHistogram(name, desc string) metric.Float64Histogram {
 	}
 	return h
 }
+
+// dockerCallFilter lets the Docker client trace only the calls made
+// within one of the driver's spans (create, start, ...), as their
+// children; its background calls (fingerprint pings, the reconciler's
+// listings, log streams, waits) would each start a trace of their own.
+var dockerCallFilter = otelhttp.WithFilter(func(r *http.Request) bool {
+	return trace.SpanContextFromContext(r.Context()).IsValid()
+})
 
 // registerRunningGauge reports how many of the driver's containers are
 // running whenever metrics are read, so the count is right after a

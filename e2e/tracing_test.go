@@ -39,6 +39,13 @@ func TestTracing(t *testing.T) {
 	t.Run("Retry", func(t *testing.T) { env.testTraceRetry(t, recv) })
 	t.Run("Detached", func(t *testing.T) { env.testTraceDetached(t, recv) })
 	must.NoError(t, recv.Err())
+	// Every task came with a trace: the driver started none of its own,
+	// not even for its background Docker calls.
+	for _, s := range recv.Spans() {
+		if s.Service == "dockmr-driver" {
+			must.NotEq(t, "", s.ParentID, must.Sprintf("driver span %q is a root", s.Name))
+		}
+	}
 }
 
 func (e *mrEnv) testTraceTeraSort(t *testing.T, recv *otlptest.Receiver) {
