@@ -439,6 +439,7 @@ func (e *mrEnv) testRetry(t *testing.T) {
 	page := filepath.Join(t.TempDir(), "retry.html")
 	e.ok(t, "history", "--html", page, e.path(t, "out"))
 	must.StrContains(t, browsertest.DumpDOM(t, page), fmt.Sprintf(`class="bar map failed" data-attempt="m-00000.%d"`, failed.Number))
+	e.fails(t, "for a --local job, or one Nomad has forgotten, pass its output directory", "history", "job_20200101000000_00000000")
 }
 
 func (e *mrEnv) testCancel(t *testing.T) {

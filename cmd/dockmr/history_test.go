@@ -70,6 +70,45 @@ func TestHistoryOfLocalJobs(t *testing.T) {
 	}
 }
 
+// A local attempt that fails is in the history with its exit code and
+// message, and its retry is the committed attempt.
+func TestHistoryOfLocalRetry(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("b\na\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "retry.hcl")
+	marker := filepath.Join(dir, "failed-once")
+	if err := os.WriteFile(spec, []byte(`job "retry" {
+  input  = "in.txt"
+  output = "out"
+  map {
+    command = "if [ -e `+marker+` ]; then cat; else touch `+marker+`; echo 'mapper: <bad> input' >&2; exit 3; fi"
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, "run", "--local", "--max-attempts", "2", spec)
+	var rec history.Record
+	if err := json.Unmarshal([]byte(ok(t, "history", "--json", filepath.Join(dir, "out")).stdout), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Attempts) != 2 {
+		t.Fatalf("%d attempts, want 2: %+v", len(rec.Attempts), rec.Attempts)
+	}
+	failed, retry := rec.Attempts[0], rec.Attempts[1]
+	if failed.State != history.AttemptFailed || failed.ExitCode != 1 || !strings.Contains(failed.Failure, "mapper: <bad> input") || failed.Counters != nil {
+		t.Errorf("first attempt %+v: want failed with exit code 1, the mapper's message and no counters", failed)
+	}
+	if retry.State != history.AttemptCommitted || retry.Number != 2 || retry.Counters == nil || retry.Counters.RecordsOut != 2 {
+		t.Errorf("second attempt %+v: want attempt 2, committed, 2 records out", retry)
+	}
+	if rec.Phases[0].FailedAttempts != 1 || rec.Phases[0].Attempts != 2 {
+		t.Errorf("phase %+v: want 2 attempts, 1 failed", rec.Phases[0])
+	}
+}
+
 func TestHistoryBadInput(t *testing.T) {
 	dir := t.TempDir()
 	corrupt := filepath.Join(dir, "corrupt.json")
