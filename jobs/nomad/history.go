@@ -2,6 +2,10 @@ package nomad
 
 import (
 	"context"
+	"errors"
+	"net/http"
+
+	"github.com/hashicorp/nomad/api"
 
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/history"
@@ -10,9 +14,14 @@ import (
 var _ history.Lister = (*Runner)(nil)
 
 // Attempts lists the attempts of a phase the runner ran, for the job's
-// history.
+// history: none if the phase never reached Nomad (it refused the job, or
+// the phase failed before submitting it).
 func (r *Runner) Attempts(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) ([]history.Attempt, error) {
 	as, err := PhaseAttempts(r.Client, PhaseJobID(plan, kind))
+	var unexpected api.UnexpectedResponseError
+	if errors.As(err, &unexpected) && unexpected.StatusCode() == http.StatusNotFound {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -78,16 +78,16 @@ func taskStatuses(phase string, tasks int, attempts []Attempt) []TaskStatus {
 func addCounters(st *JobStatus, planFile string) {
 	byTask := committedCounters(st, planFile)
 	var sum jobs.Counters
-	any := false
+	found := false
 	for i := range st.Tasks {
 		t := &st.Tasks[i]
 		if c, ok := byTask[t.Name]; ok {
 			t.Counters = &c
 			sum.Add(c)
-			any = true
+			found = true
 		}
 	}
-	if any {
+	if found {
 		st.Counters = &sum
 	}
 }
