@@ -90,3 +90,28 @@ func BenchmarkTeraSortJobTraced(b *testing.B) {
 	defer tp.Shutdown(context.Background())
 	benchTeraSortJob(b)
 }
+
+// BenchmarkStep is the cost of one step's span, with telemetry off (no
+// provider installed: OpenTelemetry's global no-op) and on (batched to
+// the console exporter, into io.Discard).
+func BenchmarkStep(b *testing.B) {
+	a := &attempt{trace: context.Background()}
+	b.Run("off", func(b *testing.B) {
+		for b.Loop() {
+			endStep(a.step("spill"), nil)
+		}
+	})
+	b.Run("console", func(b *testing.B) {
+		exp, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
+		if err != nil {
+			b.Fatal(err)
+		}
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+		otel.SetTracerProvider(tp)
+		defer otel.SetTracerProvider(noop.NewTracerProvider())
+		defer tp.Shutdown(context.Background())
+		for b.Loop() {
+			endStep(a.step("spill"), nil)
+		}
+	})
+}
