@@ -56,24 +56,30 @@ func chooseExporter(getenv func(string) string, key string) (string, error) {
 }
 
 // newTracerProvider makes the tracer provider of an exporter other than
-// none. Spans are batched (OTEL_BSP_* tune the batches); the sampler
-// follows the parent and OTEL_TRACES_SAMPLER.
+// none. Spans are batched (OTEL_BSP_* tune the batches), except on the
+// console, where each is written as it ends; the sampler follows the
+// parent and OTEL_TRACES_SAMPLER.
 func newTracerProvider(ctx context.Context, exporter string, res *resource.Resource, console io.Writer) (*sdktrace.TracerProvider, error) {
-	var exp sdktrace.SpanExporter
-	var err error
 	if exporter == exporterConsole {
-		exp, err = stdouttrace.New(stdouttrace.WithWriter(console))
-	} else {
-		exp, err = autoexport.NewSpanExporter(ctx)
+		exp, err := stdouttrace.New(stdouttrace.WithWriter(console))
+		if err != nil {
+			return nil, fmt.Errorf("%s=%s: %w", TracesExporterEnv, exporter, err)
+		}
+		return newTracerProviderWith(sdktrace.WithSyncer(exp), res), nil
 	}
+	exp, err := autoexport.NewSpanExporter(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s=%s: %w", TracesExporterEnv, exporter, err)
 	}
+	return newTracerProviderWith(sdktrace.WithBatcher(exp), res), nil
+}
+
+func newTracerProviderWith(processor sdktrace.TracerProviderOption, res *resource.Resource) *sdktrace.TracerProvider {
 	return sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp),
+		processor,
 		sdktrace.WithResource(res),
 		sdktrace.WithIDGenerator(idGenerator{}),
-	), nil
+	)
 }
 
 // newMeterProvider makes the meter provider of an exporter other than

@@ -45,7 +45,9 @@ type Shutdown func(context.Context) error
 // propagator. A signal whose exporter is none (or unset) gets no provider.
 // Console output goes to standard error: standard output is a program's
 // result (dockmr --json) or, for the driver plugin, its handshake with
-// Nomad.
+// Nomad. Console spans are written as they end, so that a program's last
+// line on standard error stays its own (runners report a failed task by
+// it).
 func Setup(ctx context.Context, service string) (Shutdown, error) {
 	return setup(ctx, service, os.Getenv, os.Stderr)
 }
@@ -59,6 +61,11 @@ func setup(ctx context.Context, service string, getenv func(string) string, cons
 	metrics, err := chooseExporter(getenv, MetricsExporterEnv)
 	if err != nil {
 		return nil, err
+	}
+	if service == ServiceTask {
+		// The task runtime has no metrics of its own; a reader would
+		// only add an empty export at every task's end.
+		metrics = exporterNone
 	}
 	if traces == exporterNone && metrics == exporterNone {
 		return func(context.Context) error { return nil }, nil

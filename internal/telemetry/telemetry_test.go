@@ -159,3 +159,19 @@ func TestExporterEnv(t *testing.T) {
 		t.Errorf("ExporterEnv = %v", got)
 	}
 }
+
+// The task runtime records no metrics: a metrics exporter installs no
+// meter provider there, and nothing is written at its exit.
+func TestSetupTaskHasNoMetrics(t *testing.T) {
+	var out bytes.Buffer
+	shutdown, err := setup(context.Background(), ServiceTask, envOf(map[string]string{MetricsExporterEnv: "console"}), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() > 0 {
+		t.Errorf("the task runtime wrote metrics: %s", out.String())
+	}
+}
