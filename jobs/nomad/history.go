@@ -2,10 +2,6 @@ package nomad
 
 import (
 	"context"
-	"errors"
-	"net/http"
-
-	"github.com/hashicorp/nomad/api"
 
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/history"
@@ -14,14 +10,13 @@ import (
 var _ history.Lister = (*Runner)(nil)
 
 // Attempts lists the attempts of a phase the runner ran, for the job's
-// history: none if the phase never reached Nomad (it refused the job, or
-// the phase failed before submitting it).
+// history: none if Nomad never accepted the phase, whose failure says why.
 func (r *Runner) Attempts(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) ([]history.Attempt, error) {
-	as, err := PhaseAttempts(r.Client, PhaseJobID(plan, kind))
-	var unexpected api.UnexpectedResponseError
-	if errors.As(err, &unexpected) && unexpected.StatusCode() == http.StatusNotFound {
+	id := PhaseJobID(plan, kind)
+	if _, ok := r.submitted.Load(id); !ok {
 		return nil, nil
 	}
+	as, err := PhaseAttempts(r.Client, id)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
@@ -24,6 +25,10 @@ type Runner struct {
 	Progress func(Progress)
 	// WaitTime bounds each blocking query on the phase's allocations.
 	WaitTime time.Duration
+
+	// submitted are the Nomad jobs of the phases Nomad accepted, whose
+	// attempts the history lists.
+	submitted sync.Map
 }
 
 var _ jobs.Runner = (*Runner)(nil)
@@ -49,6 +54,7 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 	if _, _, err := r.Client.Jobs().Register(job, nil); err != nil {
 		return fmt.Errorf("submit Nomad job %s: %w", *job.ID, err)
 	}
+	r.submitted.Store(*job.ID, true)
 	spans := newAttemptSpans(ctx, string(kind), imageFor(plan, kind, r.Settings))
 	err := r.follow(ctx, plan, kind, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans)
 	if err != nil {
