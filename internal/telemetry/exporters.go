@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
@@ -69,7 +70,7 @@ func newTracerProvider(ctx context.Context, exporter string, res *resource.Resou
 	}
 	exp, err := autoexport.NewSpanExporter(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s=%s: %w", TracesExporterEnv, exporter, err)
+		return nil, fmt.Errorf("%s=%s%s: %w", TracesExporterEnv, exporter, protocolSettings("TRACES"), err)
 	}
 	return newTracerProviderWith(sdktrace.WithBatcher(exp), res), nil
 }
@@ -95,9 +96,21 @@ func newMeterProvider(ctx context.Context, exporter string, res *resource.Resour
 	} else {
 		r, err := autoexport.NewMetricReader(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: %w", MetricsExporterEnv, exporter, err)
+			return nil, fmt.Errorf("%s=%s%s: %w", MetricsExporterEnv, exporter, protocolSettings("METRICS"), err)
 		}
 		reader = r
 	}
 	return sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithResource(res)), nil
+}
+
+// protocolSettings names the OTLP protocol variables that are set, which
+// an exporter's error is most likely about.
+func protocolSettings(signal string) string {
+	var b strings.Builder
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_" + signal + "_PROTOCOL"} {
+		if v, ok := os.LookupEnv(k); ok {
+			fmt.Fprintf(&b, " with %s=%q", k, v)
+		}
+	}
+	return b.String()
 }

@@ -175,3 +175,11 @@ func TestSetupTaskHasNoMetrics(t *testing.T) {
 		t.Errorf("the task runtime wrote metrics: %s", out.String())
 	}
 }
+
+func TestSetupNamesABadProtocol(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")
+	_, err := setup(context.Background(), ServiceCLI, envOf(map[string]string{TracesExporterEnv: "otlp"}), &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), `OTEL_EXPORTER_OTLP_PROTOCOL="thrift"`) || !strings.Contains(err.Error(), "http/protobuf") {
+		t.Fatalf("error %v, want one naming OTEL_EXPORTER_OTLP_PROTOCOL=\"thrift\" and the accepted protocols", err)
+	}
+}
