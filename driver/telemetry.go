@@ -90,11 +90,15 @@ func attemptSpan(cfg *drivers.TaskConfig) trace.SpanContext {
 type taskAttrsKey struct{}
 
 // attemptContext returns ctx with the task attempt's span as the parent of
-// the spans started from it, and the task's attributes for them.
+// the spans started from it, and the task's attributes for them. A task
+// that came without a trace (not a dockmr job's) gets no spans: each of
+// its steps would start a trace of its own.
 func attemptContext(ctx context.Context, cfg *drivers.TaskConfig) context.Context {
-	if sc := attemptSpan(cfg); sc.IsValid() {
-		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
+	sc := attemptSpan(cfg)
+	if !sc.IsValid() {
+		return ctx
 	}
+	ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
 	return context.WithValue(ctx, taskAttrsKey{}, cfg)
 }
 
@@ -116,9 +120,11 @@ func taskAttributes(cfg *drivers.TaskConfig, image string) []attribute.KeyValue 
 // startSpan starts one of the spans of starting a task, with the task's
 // attributes when ctx comes from attemptContext.
 func startSpan(ctx context.Context, name string, attrs ...attribute.KeyValue) (context.Context, trace.Span) {
-	if cfg, ok := ctx.Value(taskAttrsKey{}).(*drivers.TaskConfig); ok {
-		attrs = append(taskAttributes(cfg, ""), attrs...)
+	cfg, ok := ctx.Value(taskAttrsKey{}).(*drivers.TaskConfig)
+	if !ok {
+		return ctx, trace.SpanFromContext(context.Background()) // untraced: a no-op span
 	}
+	attrs = append(taskAttributes(cfg, ""), attrs...)
 	return tracer.Start(ctx, name, trace.WithAttributes(attrs...))
 }
 
@@ -182,10 +188,11 @@ func recordStats(took time.Duration) {
 // it from the start time in the saved state; a plugin that stops
 // following the task records nothing.
 func (h *taskHandle) recordWait(res *drivers.ExitResult) {
-	if h.ctx.Err() != nil {
+	sc := attemptSpan(h.cfg)
+	if h.ctx.Err() != nil || !sc.IsValid() {
 		return
 	}
-	ctx := attemptContext(context.Background(), h.cfg)
+	ctx := trace.ContextWithRemoteSpanContext(context.Background(), sc)
 	attrs := append(taskAttributes(h.cfg, h.image),
 		telemetry.ContainerID.String(h.containerID),
 		telemetry.ExitCode.Int(res.ExitCode),

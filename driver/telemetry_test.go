@@ -1,11 +1,20 @@
 package driver
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/nomad/plugins/drivers"
+	"github.com/shoenig/test/must"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/dockmr/dockmr/internal/telemetry"
 )
@@ -46,5 +55,33 @@ func TestContainerEnvWithoutTrace(t *testing.T) {
 	}
 	if sc := attemptSpan(cfg); sc.IsValid() {
 		t.Errorf("attempt span %v without a TRACEPARENT", sc)
+	}
+}
+
+// The driver's spans of a traced task are children of its attempt's span
+// and carry the task's attributes; an untraced task gets none.
+func TestDriverSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	defer otel.SetTracerProvider(noop.NewTracerProvider())
+
+	untraced := &drivers.TaskConfig{AllocID: "5d7f4a2e-1b3c-4d5e-8f90-123456789abc", Name: "map"}
+	_, span := startSpan(attemptContext(context.Background(), untraced), "container create")
+	endSpan(span, nil)
+	must.Len(t, 0, rec.Ended())
+
+	traced := &drivers.TaskConfig{AllocID: untraced.AllocID, Name: "map", NodeName: "client-1",
+		Env: map[string]string{telemetry.TraceParentEnv: phaseParent}}
+	_, span = startSpan(attemptContext(context.Background(), traced), "container create")
+	endSpan(span, errors.New("no space left"))
+	got := rec.Ended()
+	must.Len(t, 1, got)
+	must.Eq(t, "5d7f4a2e1b3c4d5e", got[0].Parent().SpanID().String())
+	must.Eq(t, "4bf92f3577b34da6a3ce929d0e0e4736", got[0].SpanContext().TraceID().String())
+	must.Eq(t, codes.Error, got[0].Status().Code)
+	attrs := attribute.NewSet(got[0].Attributes()...)
+	for k, want := range map[attribute.Key]string{telemetry.NodeName: "client-1", telemetry.AllocID: untraced.AllocID} {
+		v, _ := attrs.Value(k)
+		must.Eq(t, want, v.AsString(), must.Sprintf("attribute %s", k))
 	}
 }
