@@ -59,9 +59,9 @@ type verdict struct {
 	// stopping is set when Nomad told some allocation to stop, as it does
 	// when the job is stopped.
 	stopping bool
-	// awaitingRetry counts the tasks whose last attempt failed, that may
-	// be tried again, and that have no allocation yet for the next try.
-	awaitingRetry int
+	// unplaced counts the tasks that wait for an allocation: not done,
+	// with none running or about to, and attempts left.
+	unplaced int
 }
 
 var allocIndex = regexp.MustCompile(`\[(\d+)\]$`)
@@ -134,8 +134,8 @@ func (s phaseState) judge(allocs []*api.AllocationListStub) verdict {
 				f.Message = fmt.Sprintf("failed %d of %d allowed attempts; last: %s", t.failed, s.maxAttempts, f.Message)
 				v.failure = &f
 			}
-			if t.failed > 0 && t.failed < s.maxAttempts && !t.placed {
-				v.awaitingRetry++
+			if t.failed < s.maxAttempts && !t.placed {
+				v.unplaced++
 			}
 		}
 	}

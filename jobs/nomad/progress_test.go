@@ -110,7 +110,7 @@ func TestJudge_StoppedBeforeRunningIsNoAttempt(t *testing.T) {
 	must.Eq(t, 1, v.progress.FailedAttempts)
 }
 
-func TestJudge_AwaitingRetry(t *testing.T) {
+func TestJudge_Unplaced(t *testing.T) {
 	s := phaseState{phase: "map", tasks: 4, maxAttempts: 2}
 	term := &api.TaskEvent{Type: api.TaskTerminated, ExitCode: 137}
 	v := s.judge([]*api.AllocationListStub{
@@ -120,14 +120,18 @@ func TestJudge_AwaitingRetry(t *testing.T) {
 		stub("a1", 1, "failed", "stop", term), stub("a2", 1, "pending", "run"),
 		// Failed once, its retry running.
 		stub("a3", 2, "lost", "stop"), stub("a4", 2, "running", "run"),
-		// Never failed, not placed yet: waits for room, not a retry.
+		// Its only allocation stopped before it started: unplaced too.
 		stub("a5", 3, "pending", "stop"),
 	})
 	must.Nil(t, v.failure)
-	must.Eq(t, 1, v.awaitingRetry)
+	must.Eq(t, 2, v.unplaced)
+
+	// A phase Nomad has placed nothing of yet.
+	must.Eq(t, 4, s.judge(nil).unplaced)
 
 	// A task out of attempts fails the phase; it awaits nothing.
+	s.tasks = 1
 	v = s.judge([]*api.AllocationListStub{stub("a0", 0, "failed", "run", term), stub("a1", 0, "failed", "run", term)})
 	must.NotNil(t, v.failure)
-	must.Zero(t, v.awaitingRetry)
+	must.Zero(t, v.unplaced)
 }

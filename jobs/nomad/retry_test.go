@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 )
 
@@ -20,4 +21,20 @@ func TestRetryWatch(t *testing.T) {
 	must.False(t, w.due(1, t0.Add(32*time.Second)))
 	must.False(t, w.due(1, t0.Add(46*time.Second)))
 	must.True(t, w.due(1, t0.Add(47*time.Second)))
+}
+
+func TestBlockedOnDrivers(t *testing.T) {
+	drivers := &api.AllocationMetric{ConstraintFiltered: map[string]int{"missing drivers": 2}}
+	room := &api.AllocationMetric{ConstraintFiltered: map[string]int{}, NodesExhausted: 2}
+	must.False(t, blockedOnDrivers(nil))
+	must.True(t, blockedOnDrivers([]*api.Evaluation{
+		{Status: api.EvalStatusComplete},
+		{Status: api.EvalStatusBlocked, FailedTGAllocs: map[string]*api.AllocationMetric{"map": drivers}},
+	}))
+	must.False(t, blockedOnDrivers([]*api.Evaluation{
+		{Status: api.EvalStatusBlocked, FailedTGAllocs: map[string]*api.AllocationMetric{"map": room}},
+	}), must.Sprint("waiting for room is Nomad's business"))
+	must.False(t, blockedOnDrivers([]*api.Evaluation{
+		{Status: api.EvalStatusCancelled, FailedTGAllocs: map[string]*api.AllocationMetric{"map": drivers}},
+	}), must.Sprint("only a blocked evaluation waits"))
 }

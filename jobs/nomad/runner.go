@@ -108,7 +108,7 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 			r.Progress(v.progress)
 			last = v.progress
 		}
-		if retries.due(v.awaitingRetry, time.Now()) {
+		if retries.due(v.unplaced, time.Now()) {
 			r.nudge(jobID)
 		}
 		switch {
@@ -126,12 +126,19 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 }
 
 // nudge asks Nomad to evaluate the phase's job again, rescheduling its
-// failed allocations now. A retry that Nomad could not place while every
-// node's driver was unhealthy (their Docker daemon restarting, say) stays
-// blocked after the drivers recover: the scheduler remembers a node class
-// as lacking the driver, and driver health is no part of the class, so
-// no node update unblocks it. A failed nudge is tried again later.
+// failed allocations now, when its placement is blocked for want of a
+// healthy driver. A task that Nomad could not place while every node's
+// driver was unhealthy (their Docker daemon or their plugins restarting),
+// a retry or a phase submitted then, stays blocked after the drivers
+// recover: the scheduler remembers a node class as lacking the driver,
+// and driver health is no part of the class, so no node update unblocks
+// it. Tasks waiting for room are left to Nomad. A failed nudge is tried
+// again later.
 func (r *Runner) nudge(jobID string) {
+	evals, _, err := r.Client.Jobs().Evaluations(jobID, nil)
+	if err != nil || !blockedOnDrivers(evals) {
+		return
+	}
 	_, _, _ = r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil)
 }
 
