@@ -9,10 +9,11 @@ import (
 )
 
 // stopGrace is how long a task that got SIGTERM or SIGINT has to end by
-// itself. A stream's command is stopped with the context and its task
+// itself. A stream's command is killed with the context and its task
 // ends within this; the built-in functions do not watch the context, and
-// are left behind.
-const stopGrace = 2 * time.Second
+// are left behind. It is short: a task asked to stop must not go on to
+// commit, as one near its end would.
+const stopGrace = 500 * time.Millisecond
 
 // errStopped is returned for a task abandoned on a stop signal. Its
 // attempt's output stays in the attempt's own directory, uncommitted,
