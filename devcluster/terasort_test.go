@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,7 +126,7 @@ func (j *teraJob) wait(fault string) teraSummary {
 	timer := time.AfterFunc(teraTimeout, func() { j.cmd.Process.Kill() })
 	err := j.cmd.Wait()
 	if !timer.Stop() {
-		j.t.Fatalf("dockmr terasort did not end within %s and was killed\nstderr:\n%s", teraTimeout, j.stderr.String())
+		j.t.Fatalf("dockmr terasort did not end within %s and was killed\nstderr:\n%s\nNomad:\n%s", teraTimeout, j.stderr.String(), nomadState(j.c))
 	}
 	if err != nil {
 		j.t.Fatalf("dockmr terasort: %v\nstdout:\n%s\nstderr:\n%s", err, j.stdout.String(), j.stderr.String())
@@ -176,4 +177,31 @@ func (j *teraJob) checkOutput(sum teraSummary) {
 	out, err := exec.Command(j.dockmr, "teravalidate", "--local", j.out, report).CombinedOutput()
 	must.NoError(t, err, must.Sprintf("teravalidate: %s", out))
 	must.StrContains(t, string(out), "checksum "+j.want)
+}
+
+// nomadState describes the cluster's jobs, their evaluations and their
+// allocations, for a job that hangs.
+func nomadState(c *Cluster) string {
+	var b strings.Builder
+	jobList, _, err := c.API.Jobs().List(nil)
+	if err != nil {
+		return err.Error()
+	}
+	for _, j := range jobList {
+		fmt.Fprintf(&b, "job %s: %s\n", j.ID, j.Status)
+		evals, _, _ := c.API.Jobs().Evaluations(j.ID, nil)
+		for _, e := range evals {
+			fmt.Fprintf(&b, "  eval %.8s %s %s %s", e.ID, e.TriggeredBy, e.Status, e.StatusDescription)
+			for tg, m := range e.FailedTGAllocs {
+				fmt.Fprintf(&b, " failed %s: %v %v", tg, m.ConstraintFiltered, m.DimensionExhausted)
+			}
+			b.WriteString("\n")
+		}
+		allocs, _, _ := c.API.Jobs().Allocations(j.ID, true, nil)
+		for _, a := range allocs {
+			fmt.Fprintf(&b, "  alloc %.8s %s node %.8s desired %s client %s next %.8s followup %.8s\n",
+				a.ID, a.Name, a.NodeID, a.DesiredStatus, a.ClientStatus, a.NextAllocation, a.FollowupEvalID)
+		}
+	}
+	return b.String()
 }
