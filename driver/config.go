@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,19 @@ var configSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 	"endpoint":       hclspec.NewAttr("endpoint", "string", false),
 	"allowed_mounts": hclspec.NewAttr("allowed_mounts", "list(string)", false),
 	"task_runtime":   hclspec.NewAttr("task_runtime", "string", false),
+	"default_user": hclspec.NewDefault(
+		hclspec.NewAttr("default_user", "string", false),
+		hclspec.NewLiteral(`"`+defaultUser+`"`),
+	),
+	"allow_root":       hclspec.NewAttr("allow_root", "bool", false),
+	"allow_privileged": hclspec.NewAttr("allow_privileged", "bool", false),
+	"allow_caps":       hclspec.NewAttr("allow_caps", "list(string)", false),
+	"readonly_rootfs":  hclspec.NewAttr("readonly_rootfs", "bool", false),
+	"pids_limit": hclspec.NewDefault(
+		hclspec.NewAttr("pids_limit", "number", false),
+		hclspec.NewLiteral(strconv.Itoa(defaultPidsLimit)),
+	),
+	"allowed_images": hclspec.NewAttr("allowed_images", "list(string)", false),
 	"image_pull_timeout": hclspec.NewDefault(
 		hclspec.NewAttr("image_pull_timeout", "string", false),
 		hclspec.NewLiteral(`"5m"`),
@@ -100,8 +114,29 @@ type PluginConfig struct {
 
 	GC GCConfig `codec:"gc"`
 
+	// DefaultUser is the user containers run as when the task sets no
+	// `user`: NAME, UID, NAME:GROUP or UID:GID.
+	DefaultUser string `codec:"default_user"`
+	// AllowRoot lets containers run as root (uid or gid 0).
+	AllowRoot bool `codec:"allow_root"`
+	// AllowPrivileged lets a task ask for a privileged container.
+	AllowPrivileged bool `codec:"allow_privileged"`
+	// AllowCaps are the capabilities a task may add with cap_add; every
+	// other capability is dropped. "all" allows any.
+	AllowCaps []string `codec:"allow_caps"`
+	// ReadonlyRootfs mounts every container's root filesystem read-only.
+	ReadonlyRootfs bool `codec:"readonly_rootfs"`
+	// PidsLimit bounds the processes of each container; 0 means no limit.
+	PidsLimit int64 `codec:"pids_limit"`
+	// AllowedImages are the repositories tasks may run, as names or
+	// prefixes ending in /*; empty allows any image.
+	AllowedImages []string `codec:"allowed_images"`
+
 	imagePullTimeout time.Duration
 	pullInactivity   time.Duration
+	imagePatterns    []imagePattern
+	resolvedMounts   []string // AllowedMounts with symlinks resolved
+	protected        []string // paths no task may mount
 }
 
 // GCConfig says which containers the driver removes.
@@ -163,6 +198,39 @@ func (c *PluginConfig) validate() error {
 		}
 		c.AllowedMounts[i] = filepath.Clean(p)
 	}
+	return c.validateSecurity()
+}
+
+// validateSecurity checks the security settings and derives what the
+// policy needs from them.
+func (c *PluginConfig) validateSecurity() error {
+	if c.DefaultUser != "" {
+		if err := checkUserSyntax(c.DefaultUser); err != nil {
+			return fmt.Errorf("default_user: %w", err)
+		}
+		if isRootUser(c.DefaultUser) && !c.AllowRoot {
+			return fmt.Errorf("default_user: %q is root, which containers may run as only with allow_root = true", c.DefaultUser)
+		}
+	}
+	if _, err := checkCapNames("allow_caps", c.AllowCaps, true); err != nil {
+		return err
+	}
+	if c.PidsLimit < 0 {
+		return fmt.Errorf("pids_limit: %d is negative; give a number of processes, or 0 for no limit", c.PidsLimit)
+	}
+	c.imagePatterns = nil
+	for i, s := range c.AllowedImages {
+		p, err := parseImagePattern(s)
+		if err != nil {
+			return fmt.Errorf("allowed_images[%d]: %w", i, err)
+		}
+		c.imagePatterns = append(c.imagePatterns, p)
+	}
+	c.resolvedMounts = nil
+	for _, p := range c.AllowedMounts {
+		c.resolvedMounts = append(c.resolvedMounts, resolvePrefix(p))
+	}
+	c.protected = protectedPaths(c.Endpoint, c.TaskRuntime, defaultKeeperSocket())
 	return nil
 }
 
@@ -195,6 +263,11 @@ var taskConfigSpec = hclspec.NewObject(map[string]*hclspec.Spec{
 		"server_address": hclspec.NewAttr("server_address", "string", false),
 	})),
 	"load": hclspec.NewAttr("load", "string", false),
+	// Privilege a task may only ask for: the plugin config decides.
+	"privileged":      hclspec.NewAttr("privileged", "bool", false),
+	"cap_add":         hclspec.NewAttr("cap_add", "list(string)", false),
+	"readonly_rootfs": hclspec.NewAttr("readonly_rootfs", "bool", false),
+	"pids_limit":      hclspec.NewAttr("pids_limit", "number", false),
 })
 
 // TaskConfig is the decoded `config` block of a task.
@@ -214,7 +287,11 @@ type TaskConfig struct {
 	// Load is a `docker save` tarball to load the image from instead of
 	// pulling it: relative to the task directory, or a host path under
 	// allowed_mounts.
-	Load string `codec:"load"`
+	Load           string   `codec:"load"`
+	Privileged     bool     `codec:"privileged"`
+	CapAdd         []string `codec:"cap_add"`
+	ReadonlyRootfs bool     `codec:"readonly_rootfs"`
+	PidsLimit      int64    `codec:"pids_limit"`
 }
 
 // Mount is a bind mount of a host path into the container.
@@ -230,7 +307,11 @@ func (tc *TaskConfig) validate(pc *PluginConfig) error {
 	if strings.TrimSpace(tc.Image) == "" {
 		return fmt.Errorf("image: must name an image, such as \"busybox:1.36\"")
 	}
-	if _, err := parseImageRef(tc.Image); err != nil {
+	ref, err := parseImageRef(tc.Image)
+	if err != nil {
+		return err
+	}
+	if err := checkImageAllowed(ref, pc.imagePatterns); err != nil {
 		return err
 	}
 	if _, err := parsePositiveDuration("image_pull_timeout", tc.ImagePullTimeout, pc.imagePullTimeout); err != nil {
@@ -243,7 +324,7 @@ func (tc *TaskConfig) validate(pc *PluginConfig) error {
 		return err
 	}
 	for i, m := range tc.Mounts {
-		if err := m.validate(i, pc.AllowedMounts); err != nil {
+		if err := m.validate(i); err != nil {
 			return err
 		}
 	}
@@ -255,28 +336,22 @@ func (tc *TaskConfig) validate(pc *PluginConfig) error {
 	return nil
 }
 
-func (m Mount) validate(i int, allowed []string) error {
+// validate checks what can be checked without the host; resolveMounts
+// then applies allowed_mounts to the resolved source.
+func (m Mount) validate(i int) error {
 	if !filepath.IsAbs(m.Source) {
 		return fmt.Errorf("mounts[%d].source: %q is not an absolute host path", i, m.Source)
 	}
 	if !filepath.IsAbs(m.Target) {
 		return fmt.Errorf("mounts[%d].target: %q is not an absolute container path", i, m.Target)
 	}
-	if !pathAllowed(m.Source, allowed) {
-		if len(allowed) == 0 {
-			return fmt.Errorf("mounts[%d].source: %q is not allowed: the plugin config's allowed_mounts is empty, so no host path may be mounted", i, m.Source)
-		}
-		return fmt.Errorf("mounts[%d].source: %q is not under any of allowed_mounts %q", i, m.Source, allowed)
-	}
 	return nil
 }
 
-// pathAllowed reports whether p is one of the prefixes or below one,
-// comparing whole path elements so "/data" does not admit "/database".
+// pathAllowed reports whether p is one of the prefixes or below one.
 func pathAllowed(p string, prefixes []string) bool {
-	p = filepath.Clean(p)
 	for _, prefix := range prefixes {
-		if p == prefix || prefix == "/" || strings.HasPrefix(p, prefix+"/") {
+		if within(p, prefix) {
 			return true
 		}
 	}

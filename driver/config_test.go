@@ -32,6 +32,10 @@ config {
   labels = { team = "search", tier = "batch" }
   force_pull         = true
   image_pull_timeout = "90s"
+  privileged         = true
+  cap_add            = ["sys_admin", "CAP_NET_RAW"]
+  readonly_rootfs    = true
+  pids_limit         = 64
 }`, &tc)
 
 	must.Eq(t, TaskConfig{
@@ -47,6 +51,10 @@ config {
 		Labels:           hclutils.MapStrStr{"team": "search", "tier": "batch"},
 		ForcePull:        true,
 		ImagePullTimeout: "90s",
+		Privileged:       true,
+		CapAdd:           []string{"sys_admin", "CAP_NET_RAW"},
+		ReadonlyRootfs:   true,
+		PidsLimit:        64,
 	}, tc)
 }
 
@@ -57,6 +65,10 @@ func TestTaskConfig_SchemaRejectsUnknownFieldsAndWrongTypes(t *testing.T) {
 		"args not a list":  {`config { image = "a"  args = 3 }`, "args"},
 		"mount w/o target": {`config { image = "a"  mounts { source = "/x" } }`, "target"},
 		"bool as string":   {`config { image = "a"  force_pull = "sometimes" }`, "force_pull"},
+		"privileged text":  {`config { image = "a"  privileged = "yes please" }`, "privileged"},
+		"cap_add string":   {`config { image = "a"  cap_add = "SYS_ADMIN" }`, "cap_add"},
+		"pids_limit text":  {`config { image = "a"  pids_limit = "many" }`, "pids_limit"},
+		"security_opt":     {`config { image = "a"  security_opt = ["seccomp=unconfined"] }`, "security_opt"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -92,6 +104,13 @@ config {
   allowed_mounts     = ["/data", "/scratch/"]
   task_runtime       = "/bin/busybox"
   image_pull_timeout = "10m"
+  default_user       = "1000:1000"
+  allow_root         = true
+  allow_privileged   = true
+  allow_caps         = ["net_bind_service", "CAP_SYS_PTRACE"]
+  readonly_rootfs    = true
+  pids_limit         = 256
+  allowed_images     = ["registry.example.com/*", "dockmr/*", "library/busybox"]
   gc {
     container = false
     dangling_containers {
@@ -110,6 +129,17 @@ config {
 	must.False(t, pc.GC.DanglingContainers.Enabled)
 	must.Eq(t, time.Minute, pc.GC.DanglingContainers.period)
 	must.Eq(t, 2*time.Minute, pc.GC.DanglingContainers.creationGrace)
+	must.Eq(t, "1000:1000", pc.DefaultUser)
+	must.True(t, pc.AllowRoot)
+	must.True(t, pc.AllowPrivileged)
+	must.Eq(t, []string{"net_bind_service", "CAP_SYS_PTRACE"}, pc.AllowCaps)
+	must.True(t, pc.ReadonlyRootfs)
+	must.Eq(t, int64(256), pc.PidsLimit)
+	must.Eq(t, []imagePattern{
+		{name: "registry.example.com/", prefix: true},
+		{name: "docker.io/dockmr/", prefix: true},
+		{name: "docker.io/library/busybox"},
+	}, pc.imagePatterns)
 
 	var def PluginConfig
 	hclutils.NewConfigParser(configSpec).ParseHCL(t, `config {}`, &def)
@@ -120,6 +150,29 @@ config {
 	must.True(t, def.GC.DanglingContainers.Enabled)
 	must.Eq(t, defaultDanglingPeriod, def.GC.DanglingContainers.period)
 	must.Eq(t, defaultCreationGrace, def.GC.DanglingContainers.creationGrace)
+	// Secure unless the operator says otherwise.
+	must.Eq(t, defaultUser, def.DefaultUser)
+	must.False(t, def.AllowRoot)
+	must.False(t, def.AllowPrivileged)
+	must.SliceEmpty(t, def.AllowCaps)
+	must.False(t, def.ReadonlyRootfs)
+	must.Eq(t, int64(defaultPidsLimit), def.PidsLimit)
+	must.SliceEmpty(t, def.imagePatterns)
+	must.SliceContainsSubset(t, def.protected, []string{"/proc", "/sys", "/run/docker.sock", "/var/run/docker.sock", defaultKeeperSocket()})
+}
+
+func TestPluginConfig_SchemaRejectsWrongTypes(t *testing.T) {
+	cases := map[string]struct{ hcl, want string }{
+		"allow_root text":    {`config { allow_root = "maybe" }`, "allow_root"},
+		"allow_caps string":  {`config { allow_caps = "SYS_ADMIN" }`, "allow_caps"},
+		"pids_limit text":    {`config { pids_limit = "lots" }`, "pids_limit"},
+		"allowed_images map": {`config { allowed_images = { a = "b" } }`, "allowed_images"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			must.StrContains(t, parseErr(t, configSpec, c.hcl), c.want)
+		})
+	}
 }
 
 func TestPluginConfig_ValidateNamesFieldAndValue(t *testing.T) {
@@ -133,6 +186,13 @@ func TestPluginConfig_ValidateNamesFieldAndValue(t *testing.T) {
 		"bad timeout":           {PluginConfig{ImagePullTimeout: "soon"}, `image_pull_timeout: "soon" is not a positive duration`},
 		"negative period": {PluginConfig{GC: GCConfig{DanglingContainers: DanglingConfig{Period: "-1m"}}},
 			`gc.dangling_containers.period: "-1m"`},
+		"root default user":  {PluginConfig{DefaultUser: "0:0"}, `default_user: "0:0" is root, which containers may run as only with allow_root = true`},
+		"root by name":       {PluginConfig{DefaultUser: "root"}, `default_user: "root" is root`},
+		"malformed user":     {PluginConfig{DefaultUser: "nobody:"}, `default_user: "nobody:" is not a user`},
+		"unknown capability": {PluginConfig{AllowCaps: []string{"chown", "fly"}}, `allow_caps[1]: "fly" is not a Linux capability`},
+		"negative pids":      {PluginConfig{PidsLimit: -1}, `pids_limit: -1 is negative`},
+		"tagged pattern":     {PluginConfig{AllowedImages: []string{"busybox:1.36"}}, `allowed_images[0]: "busybox:1.36" is not an image pattern (a pattern names repositories, without a tag)`},
+		"inner wildcard":     {PluginConfig{AllowedImages: []string{"dockmr/*/x"}}, `allowed_images[0]: "dockmr/*/x" is not an image pattern`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -142,25 +202,22 @@ func TestPluginConfig_ValidateNamesFieldAndValue(t *testing.T) {
 }
 
 func TestTaskConfig_ValidateAgainstPolicy(t *testing.T) {
-	pc := &PluginConfig{AllowedMounts: []string{"/data"}, imagePullTimeout: time.Minute}
+	pc := &PluginConfig{imagePullTimeout: time.Minute, imagePatterns: []imagePattern{{name: "docker.io/library/busybox"}}}
 	cases := map[string]struct {
 		tc   TaskConfig
 		want string // "" for valid
 	}{
-		"plain":              {TaskConfig{Image: "busybox"}, ""},
-		"digest":             {TaskConfig{Image: "busybox@sha256:" + strings.Repeat("a", 64)}, ""},
-		"mount under prefix": {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data/x", Target: "/x"}}}, ""},
-		"mount is prefix":    {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "/x"}}}, ""},
-		"empty image":        {TaskConfig{Image: " "}, "image: must name an image"},
-		"malformed image":    {TaskConfig{Image: "Bad Image!!"}, `image: "Bad Image!!" is not a valid image reference`},
-		"uppercase repo":     {TaskConfig{Image: "Busybox:1"}, `image: "Busybox:1" is not a valid image reference`},
-		"mount outside":      {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/etc", Target: "/x"}}}, `mounts[0].source: "/etc" is not under any of allowed_mounts ["/data"]`},
-		"mount sibling":      {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/database", Target: "/x"}}}, `mounts[0].source: "/database" is not under`},
-		"mount dot-dot":      {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data/../etc", Target: "/x"}}}, `mounts[0].source: "/data/../etc" is not under`},
-		"relative source":    {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "data", Target: "/x"}}}, `mounts[0].source: "data" is not an absolute host path`},
-		"relative target":    {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "x"}}}, `mounts[0].target: "x" is not an absolute container path`},
-		"bad pull timeout":   {TaskConfig{Image: "busybox", ImagePullTimeout: "0s"}, `image_pull_timeout: "0s" is not a positive duration`},
-		"reserved label":     {TaskConfig{Image: "busybox", Labels: hclutils.MapStrStr{"com.dockmr.alloc_id": "x"}}, `labels: key "com.dockmr.alloc_id" uses the reserved prefix`},
+		"plain":             {TaskConfig{Image: "busybox"}, ""},
+		"digest":            {TaskConfig{Image: "busybox@sha256:" + strings.Repeat("a", 64)}, ""},
+		"mount":             {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data/x", Target: "/x"}}}, ""},
+		"image not allowed": {TaskConfig{Image: "evil.example.com/busybox"}, `image: "evil.example.com/busybox:latest" is not allowed on this node`},
+		"empty image":       {TaskConfig{Image: " "}, "image: must name an image"},
+		"malformed image":   {TaskConfig{Image: "Bad Image!!"}, `image: "Bad Image!!" is not a valid image reference`},
+		"uppercase repo":    {TaskConfig{Image: "Busybox:1"}, `image: "Busybox:1" is not a valid image reference`},
+		"relative source":   {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "data", Target: "/x"}}}, `mounts[0].source: "data" is not an absolute host path`},
+		"relative target":   {TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "x"}}}, `mounts[0].target: "x" is not an absolute container path`},
+		"bad pull timeout":  {TaskConfig{Image: "busybox", ImagePullTimeout: "0s"}, `image_pull_timeout: "0s" is not a positive duration`},
+		"reserved label":    {TaskConfig{Image: "busybox", Labels: hclutils.MapStrStr{"com.dockmr.alloc_id": "x"}}, `labels: key "com.dockmr.alloc_id" uses the reserved prefix`},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -172,10 +229,6 @@ func TestTaskConfig_ValidateAgainstPolicy(t *testing.T) {
 			must.ErrorContains(t, err, c.want)
 		})
 	}
-
-	none := &PluginConfig{imagePullTimeout: time.Minute}
-	err := (&TaskConfig{Image: "busybox", Mounts: []Mount{{Source: "/data", Target: "/x"}}}).validate(none)
-	must.ErrorContains(t, err, "allowed_mounts is empty")
 }
 
 func TestParseImageRef_Normalises(t *testing.T) {

@@ -1,8 +1,11 @@
 package driver
 
 import (
+	"context"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/client"
 	"github.com/hashicorp/nomad/client/allocdir"
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
@@ -23,6 +26,10 @@ type createSpec struct {
 	Name   string
 	Config *container.Config
 	Host   *container.HostConfig
+
+	// beforeStart, when set, checks the created container before it is
+	// started; an error removes it.
+	beforeStart func(ctx context.Context, docker *client.Client, id string) error
 }
 
 // buildCreateSpec turns a Nomad task and its decoded config into a Docker

@@ -144,12 +144,17 @@ func readLog(t *testing.T, task *drivers.TaskConfig, stream string) string {
 }
 
 // eventually polls cond until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+// Any explain functions add what they return to the failure message.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool, explain ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			var more []string
+			for _, e := range explain {
+				more = append(more, e())
+			}
+			t.Fatalf("timed out after %s waiting for %s%s", timeout, what, strings.Join(append([]string{""}, more...), "\n"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

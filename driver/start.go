@@ -40,6 +40,10 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	if err := tc.validate(pc); err != nil {
 		return nil, nil, fmt.Errorf("task config: %w", err)
 	}
+	sec, err := applyPolicy(pc, cfg, &tc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("task config: %w", err)
+	}
 
 	began := time.Now()
 	ctx, cancel := context.WithCancel(attemptContext(d.ctx, cfg))
@@ -63,6 +67,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 	ref := req.ref
 
 	spec := buildCreateSpec(cfg, &tc, pc.TaskRuntime)
+	spec.secure(sec, pc.AllowRoot)
 	spec.Config.Image = ref
 	spec.Config.Env = containerEnv(cfg, spec.Config.Env)
 	c, err := d.createAndStart(ctx, docker, spec)
@@ -121,6 +126,12 @@ func (d *Driver) createAndStart(ctx context.Context, docker *client.Client, spec
 
 	startCtx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
+	if spec.beforeStart != nil {
+		if err := spec.beforeStart(startCtx, docker, id); err != nil {
+			d.removeContainer(docker, id)
+			return container.InspectResponse{}, err
+		}
+	}
 	startCtx, span := startSpan(startCtx, "container start", telemetry.ContainerID.String(id))
 	err = docker.ContainerStart(startCtx, id, container.StartOptions{})
 	endSpan(span, err)

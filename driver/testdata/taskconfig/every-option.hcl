@@ -1,0 +1,19 @@
+config {
+  image      = "registry.local:5000/dockmr/examples:dev"
+  command    = "/dockmr-task"
+  args       = ["map", "--index", "3"]
+  entrypoint = ["/bin/sh", "-c"]
+  work_dir   = "/work"
+  mounts {
+    source   = "/data/in"
+    target   = "/in"
+    readonly = true
+  }
+  labels             = { team = "search" }
+  force_pull         = true
+  image_pull_timeout = "90s"
+  privileged         = false
+  cap_add            = ["net_bind_service"]
+  readonly_rootfs    = true
+  pids_limit         = 64
+}
