@@ -17,7 +17,7 @@ func TestClientRestart(t *testing.T) {
 		t.Skip("starts Nomad agents")
 	}
 	c, err := Start(context.Background(), Options{
-		DataDir:      t.TempDir(),
+		DataDir:      newDataDir(t),
 		Clients:      2,
 		HTTPPort:     AnyHTTPPort,
 		Binaries:     realBinaries(t),

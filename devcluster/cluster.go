@@ -58,8 +58,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	if opts.DataDir != "" {
-		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
+		if err := prepareDataDir(opts.DataDir); err != nil {
+			return nil, err
 		}
 	}
 	c := &Cluster{opts: opts, stateDir: opts.StateDir, marker: markerEnv + "=" + randomID()}
@@ -142,6 +142,7 @@ func (c *Cluster) configure() error {
 		}
 		if !o.OwnDriverConfig {
 			cfg.AllowedMount, cfg.TaskRuntime = o.DataDir, o.Binaries.TaskRuntime
+			cfg.TaskUser = taskUser()
 		}
 		cfg.DataDir = filepath.Join(c.stateDir, cfg.Name)
 		src, err := renderClient(cfg)

@@ -40,7 +40,7 @@ func startT(t *testing.T, clients int) *Cluster {
 		t.Skip("starts Nomad agents")
 	}
 	c, err := Start(context.Background(), Options{
-		DataDir:  t.TempDir(),
+		DataDir:  newDataDir(t),
 		Clients:  clients,
 		HTTPPort: freeHTTPPort(t),
 		Binaries: realBinaries(t),
@@ -119,7 +119,7 @@ func TestStartRefusesBusyPort(t *testing.T) {
 	must.NoError(t, err)
 	defer l.Close()
 	stateDir := t.TempDir()
-	_, err = Start(context.Background(), Options{DataDir: t.TempDir(), StateDir: stateDir, HTTPPort: port, Binaries: realBinaries(t)})
+	_, err = Start(context.Background(), Options{DataDir: newDataDir(t), StateDir: stateDir, HTTPPort: port, Binaries: realBinaries(t)})
 	must.ErrorContains(t, err, fmt.Sprintf("port %d on 127.0.0.1 is in use (another Nomad agent?): the server needs ports %d to %d", port+1, port, port+2))
 	_, err = os.Stat(stateDir)
 	must.NoError(t, err, must.Sprint("a state directory the caller chose is kept"))

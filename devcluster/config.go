@@ -25,6 +25,7 @@ type agentConfig struct {
 	PluginDir    string
 	AllowedMount string // empty leaves allowed_mounts out
 	TaskRuntime  string // empty leaves task_runtime out
+	TaskUser     string // empty leaves default_user out
 	DriverConfig string
 	DockerConfig string
 	// DockerEndpoint is both docker drivers' endpoint; empty leaves it
@@ -103,6 +104,9 @@ plugin "dockmr-driver" {
 {{- end}}
 {{- if .TaskRuntime}}
     task_runtime   = "{{.TaskRuntime}}"
+{{- end}}
+{{- if .TaskUser}}
+    default_user   = "{{.TaskUser}}"
 {{- end}}
 {{- if .DockerEndpoint}}
     endpoint       = "{{.DockerEndpoint}}"

@@ -44,7 +44,7 @@ func TestDevCommand(t *testing.T) {
 		t.Skip("starts Nomad agents")
 	}
 	bins := realBinaries(t)
-	dataDir := filepath.Join(t.TempDir(), "data")
+	dataDir := filepath.Join(newDataDir(t), "data")
 	readyFile := filepath.Join(t.TempDir(), "dev.env")
 	port := freeHTTPPort(t)
 	// Every process of the run inherits this, whatever starts it.

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/shoenig/test/must"
 )
 
 // binEnv names the directory of the built binaries; `make test` sets it.
@@ -25,4 +27,14 @@ func realBinaries(t testing.TB) Binaries {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// newDataDir returns a new data directory that the cluster's tasks can reach
+// whoever they run as: t.TempDir's parent is closed to other users.
+func newDataDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "dockmr-dev-data-")
+	must.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

@@ -66,6 +66,7 @@ func TestMounts(t *testing.T) {
 	c := shared(t)
 	dir, err := os.MkdirTemp(mountRoot, "data-")
 	must.NoError(t, err)
+	must.NoError(t, os.Chmod(dir, 0o777)) // the task, as nobody, writes here
 	config := filepath.Join(mountRoot, filepath.Base(dir)+".conf")
 	must.NoError(t, os.WriteFile(config, []byte("from-host\n"), 0o644))
 

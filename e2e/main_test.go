@@ -45,6 +45,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(mountRoot)
+	// Tasks run as nobody, who must be able to reach the directories
+	// under it.
+	if err := os.Chmod(mountRoot, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 
 	cluster, err = nomadtest.Start(ctx, nomadtest.Options{
 		DriverConfig: fmt.Sprintf("allowed_mounts = [%q]", mountRoot),

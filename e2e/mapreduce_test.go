@@ -64,10 +64,12 @@ func startMR(t *testing.T) *mrEnv {
 		}
 	}
 	requireImage(t, exampleImage)
-	// Tasks run as the image's user, root: the directory is removed as
-	// the test's user, who must be able to, so it is not t.TempDir's.
+	// Tasks run as nobody, who must be able to reach and write the
+	// directory, so it is not under t.TempDir's, which is closed to
+	// other users; the test's user removes what they wrote.
 	data, err := os.MkdirTemp("", "dockmr-e2e-mr-")
 	must.NoError(t, err)
+	must.NoError(t, os.Chmod(data, 0o777|os.ModeSticky))
 	t.Cleanup(func() { os.RemoveAll(data) })
 	c := nomadtest.StartT(t, nomadtest.Options{
 		DriverConfig: fmt.Sprintf("allowed_mounts = [%q]\n    task_runtime = %q", data, filepath.Join(binDir, "dockmr-task")),

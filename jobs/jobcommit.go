@@ -54,10 +54,17 @@ func onlyHistory(dir string) bool {
 	return len(entries) > 0
 }
 
+// makeStaging creates the staging directories open to every user: the
+// tasks write their attempts there, and dockmr-driver runs them as an
+// unprivileged user (nobody by default), not as whoever submits the job.
 func (p *Plan) makeStaging() error {
-	for _, dir := range []string{"attempts", "tasks"} {
-		if err := os.MkdirAll(filepath.Join(p.StagingDir(), dir), 0o755); err != nil {
+	for _, dir := range []string{"", "attempts", "tasks"} {
+		path := filepath.Join(p.StagingDir(), dir)
+		if err := os.MkdirAll(path, 0o755); err != nil {
 			return fmt.Errorf("create staging directory: %w", err)
+		}
+		if err := os.Chmod(path, 0o777); err != nil {
+			return fmt.Errorf("open staging directory to the tasks' user: %w", err)
 		}
 	}
 	return p.write()

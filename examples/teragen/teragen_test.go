@@ -39,7 +39,10 @@ func TestJobFileMatchesDockmrTeragen(t *testing.T) {
 	image := testimage.EnsureT(t)
 	bins, err := devcluster.FindBinaries(binDir())
 	must.NoError(t, err)
-	data := t.TempDir()
+	// Tasks run as nobody, who cannot reach t.TempDir's directories.
+	data, err := os.MkdirTemp("", "dockmr-teragen-")
+	must.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(data) })
 	c, err := devcluster.Start(context.Background(), devcluster.Options{
 		DataDir: data, HTTPPort: devcluster.AnyHTTPPort, Binaries: bins,
 	})

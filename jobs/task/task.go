@@ -79,6 +79,12 @@ func Run(ctx context.Context, opts Options) (_ *jobs.Manifest, err error) {
 		}
 		return nil, fmt.Errorf("%s: create attempt directory: %w", a.manifest.Task, err)
 	}
+	// The task may run as another user than the one committing the job,
+	// who must be able to move the part files out and remove the rest.
+	if err := os.Chmod(a.dir, 0o777); err != nil {
+		os.RemoveAll(a.dir)
+		return nil, fmt.Errorf("%s: open attempt directory: %w", a.manifest.Task, err)
+	}
 	if a.kind == jobs.MapTask {
 		err = a.within("map", func() error { return a.runMap(ctx) })
 	} else {
