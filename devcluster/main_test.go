@@ -35,6 +35,7 @@ func newDataDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "dockmr-dev-data-")
 	must.NoError(t, err)
+	must.NoError(t, os.Chmod(dir, 0o755))
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }

@@ -41,8 +41,10 @@ const MaxClients = 16
 type Options struct {
 	// DataDir is the directory tasks read and write: every client allows
 	// dockmr-driver to bind-mount it, and nothing else. It is created if
-	// missing and kept when the cluster stops. Required unless
-	// OwnDriverConfig is set.
+	// missing and kept when the cluster stops. Tasks run as the user who
+	// starts the cluster; when that is root, they run as nobody and the
+	// directory is opened to every user (mode 1777, as /tmp). Required
+	// unless OwnDriverConfig is set.
 	DataDir string
 	// StateDir holds the agents' configuration, state and logs. Empty
 	// means a new temporary directory, deleted when the cluster stops; a

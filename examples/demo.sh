@@ -41,6 +41,8 @@ if [ -n "${DEMO_DIR:-}" ]; then
 	keep=1
 else
 	work=$(mktemp -d "${TMPDIR:-/tmp}/dockmr-demo.XXXXXX")
+	# Run by root, the tasks run as nobody, who must reach the data.
+	chmod 755 "$work"
 	keep=
 fi
 data=$work/data

@@ -30,6 +30,11 @@ func WriteCutPoints(path string, cuts [][]byte) error {
 		tmp.Close()
 		return fmt.Errorf("write cut points to %s: %w", tmp.Name(), err)
 	}
+	// Sort tasks read it, and may run as another user.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write cut points to %s: %w", tmp.Name(), err)
+	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write cut points to %s: %w", tmp.Name(), err)
