@@ -88,7 +88,7 @@ func startScaleT(t *testing.T, clients int, clientConfig string) *Cluster {
 		t.Skip("starts Nomad agents and hundreds of containers")
 	}
 	c, err := Start(context.Background(), Options{
-		DataDir:      t.TempDir(),
+		DataDir:      newDataDir(t),
 		Clients:      clients,
 		HTTPPort:     freeHTTPPort(t),
 		Binaries:     realBinaries(t),

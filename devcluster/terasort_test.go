@@ -47,7 +47,7 @@ func startWith(t *testing.T, opts Options) *Cluster {
 	if testing.Short() {
 		t.Skip("starts Nomad agents")
 	}
-	opts.DataDir, opts.HTTPPort, opts.Binaries = t.TempDir(), freeHTTPPort(t), realBinaries(t)
+	opts.DataDir, opts.HTTPPort, opts.Binaries = newDataDir(t), freeHTTPPort(t), realBinaries(t)
 	c, err := Start(context.Background(), opts)
 	must.NoError(t, err)
 	t.Cleanup(func() { c.Close() })

@@ -134,8 +134,14 @@ func (e *mrEnv) fails(t *testing.T, want string, args ...string) mrRun {
 	return r
 }
 
+// path returns a path in the test's own directory, which it creates open
+// to every user: tasks, application masters included, run as nobody and
+// write there (their output directories, the retry test's marker).
 func (e *mrEnv) path(t *testing.T, name string) string {
-	return filepath.Join(e.data, strings.ReplaceAll(t.Name(), "/", "_"), name)
+	dir := filepath.Join(e.data, strings.ReplaceAll(t.Name(), "/", "_"))
+	must.NoError(t, os.MkdirAll(dir, 0o755))
+	must.NoError(t, os.Chmod(dir, 0o777|os.ModeSticky))
+	return filepath.Join(dir, name)
 }
 
 // mrSummary is the part of `--json` output the tests read.

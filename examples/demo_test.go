@@ -31,7 +31,12 @@ func TestDemo(t *testing.T) {
 	if bin == "" {
 		bin = filepath.Join(dir, "..", "bin")
 	}
-	tmp := t.TempDir()
+	// Run by root, the demo's tasks run as nobody, who cannot reach
+	// t.TempDir's directories.
+	tmp, err := os.MkdirTemp("", "dockmr-demo-test-")
+	must.NoError(t, err)
+	must.NoError(t, os.Chmod(tmp, 0o755))
+	t.Cleanup(func() { os.RemoveAll(tmp) })
 	cmd := exec.Command(filepath.Join(dir, "demo.sh"))
 	cmd.Env = append(os.Environ(), "DOCKMR_BIN="+bin, "ROWS=20k", "DEMO_IMAGE="+image,
 		fmt.Sprintf("DEMO_HTTP_PORT=%d", freeHTTPPort(t)), "TMPDIR="+tmp)
