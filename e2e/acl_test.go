@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/shoenig/test/must"
 )
@@ -26,7 +28,8 @@ func freePort(t *testing.T) int {
 }
 
 // With `dockmr dev --acl`, a job submitted without a token is refused with
-// one clear line, and with the management token it prints, the job runs.
+// a clear message, and with the management token it prints, the job runs,
+// detached too (its application master gets the token).
 func TestDevACL(t *testing.T) {
 	bins, err := nomadtest.FindBinaries()
 	must.NoError(t, err)
@@ -110,4 +113,25 @@ func TestDevACL(t *testing.T) {
 	must.Eq(t, 0, r.code, must.Sprint(r.stdout, r.stderr))
 	_, err = os.Stat(filepath.Join(data, "out", "_SUCCESS"))
 	must.NoError(t, err)
+
+	// A detached job's application master submits the phases from
+	// inside the cluster, with the token it was handed.
+	withToken := []string{"NOMAD_ADDR=" + addr, "NOMAD_TOKEN=" + token}
+	r = runCLI(t, withToken, append(append([]string{job[0], "--detach"}, job[1:]...), filepath.Join(data, "detached"))...)
+	must.Eq(t, 0, r.code, must.Sprint(r.stdout, r.stderr))
+	id := strings.TrimSpace(r.stdout)
+	err = devcluster.Poll(t.Context(), "the detached job to end", func() (bool, string, error) {
+		st := runCLI(t, withToken, "status", "--json", id)
+		if st.code != 0 {
+			return false, st.stderr, nil
+		}
+		var status struct{ State, Error string }
+		if err := json.Unmarshal([]byte(st.stdout), &status); err != nil {
+			return false, st.stdout, nil
+		}
+		return status.State != "running" && status.State != "pending", status.State + " " + status.Error, nil
+	})
+	must.NoError(t, err)
+	_, err = os.Stat(filepath.Join(data, "detached", "_SUCCESS"))
+	must.NoError(t, err, must.Sprint(runCLI(t, withToken, "status", id).stdout))
 }
