@@ -124,7 +124,10 @@ func waitGone(t *testing.T, pid int) {
 			return true, "", nil
 		}
 		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		return len(f) > 0 && f[0] == "Z", "state " + f[0], nil
+		if len(f) == 0 {
+			return false, "unreadable state", nil
+		}
+		return f[0] == "Z", "state " + f[0], nil
 	})
 	must.NoError(t, err)
 }

@@ -143,11 +143,19 @@ func writeSlowCount(t *testing.T, dir string) string {
 }
 
 // killOneMapContainer waits for a running map container of a dockmr job and
-// kills it, returning its ID.
+// kills it, returning its ID. One that ends between the two is passed
+// over for the next.
 func killOneMapContainer(t *testing.T) string {
 	t.Helper()
 	docker := sharedDocker(t)
-	id := waitForContainer(t, docker, "map", "")
-	must.NoError(t, docker.ContainerKill(context.Background(), id, "SIGKILL"))
-	return id
+	for {
+		id := waitForContainer(t, docker, "map", "")
+		err := docker.ContainerKill(context.Background(), id, "SIGKILL")
+		if err == nil {
+			return id
+		}
+		if !strings.Contains(err.Error(), "is not running") {
+			t.Fatalf("kill map container %.12s: %v", id, err)
+		}
+	}
 }
