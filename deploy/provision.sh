@@ -147,8 +147,10 @@ start_service() {
 # export_data_dir: the server's data directory, shared with the network.
 # all_squash maps every client's writes, root's included, to the owner, so
 # files made by tasks on clients and by dockmr on the server share one owner.
+# Tasks run as nobody (the driver's default_user): on NFS the squash lets
+# them write; a directory that is not shared is open to all, like /tmp.
 export_data_dir() {
-	install -d -m 0755 -o "$owner" -g "$owner_group" "$data_dir"
+	install -d -m "$(data_dir_mode)" -o "$owner" -g "$owner_group" "$data_dir"
 	[ "$share" = nfs ] || return 0
 	apt_install nfs-kernel-server
 	printf '%s %s(rw,sync,no_subtree_check,all_squash,anonuid=%s,anongid=%s)\n' \
@@ -158,12 +160,24 @@ export_data_dir() {
 	exportfs -ra
 }
 
+# data_dir_mode: the mode of the data directory, which tasks write as nobody.
+data_dir_mode() {
+	if [ "$share" = nfs ]; then
+		echo 0755
+	else
+		echo 1777
+	fi
+}
+
 # mount_data_dir: the server's export at the same path on a client.
 # x-systemd.automount mounts it on first use after a reboot, whichever
 # machine comes up first.
 mount_data_dir() {
+	if [ "$share" != nfs ]; then
+		install -d -m "$(data_dir_mode)" -o "$owner" -g "$owner_group" "$data_dir"
+		return 0
+	fi
 	mkdir -p "$data_dir"
-	[ "$share" = nfs ] || return 0
 	apt_install nfs-common
 	local source=$server:$data_dir
 	{
