@@ -17,10 +17,17 @@
 #   dockerd restart   a private Docker daemon (no live-restore) restarted
 #                     while the maps run; the killed maps are retried after
 #                     Nomad's 5 s reschedule delay
+#   plugin kills      every client's dockmr-driver SIGKILLed while the maps
+#                     run and again while the reduces run; the agents start
+#                     new plugins, which recover the containers (frozen
+#                     until then)
+#   container killed  one map container killed with `docker kill` (frozen
+#                     first, so mid-task); the task is retried after
+#                     Nomad's 5 s reschedule delay
 #
-# The runs are the fault tests of devcluster/faults_test.go, which log the
-# job's wall time (submit to commit, as the dockmr command saw it); each
-# also checks the output (teravalidate, teragen's checksum, no partial or
+# The runs are the fault tests of devcluster/faults_test.go and
+# devcluster/killfaults_test.go, which log the job's wall time (submit to
+# commit, as the dockmr command saw it); each also checks the output (teravalidate, teragen's checksum, no partial or
 # doubled part files) and that no container is left.
 #
 # Usage: bench/faults.sh [ROUNDS]   (default 1; with more, the median of
@@ -41,7 +48,7 @@ for b in nomad plugins/dockmr-driver dockmr dockmr-task; do
 done
 
 log=$(mktemp "${TMPDIR:-/tmp}/faults.XXXXXX")
-tests='^(TestTerasortWithoutFault|TestTerasortSurvivesClientRestarts|TestTerasortSurvivesALostClient|TestTerasortSurvivesDockerdRestart)$'
+tests='^(TestTerasortWithoutFault|TestTerasortSurvivesClientRestarts|TestTerasortSurvivesALostClient|TestTerasortSurvivesDockerdRestart|TestTerasortSurvivesPluginKills|TestTerasortSurvivesAKilledContainer)$'
 if ! go test -count="$rounds" -v -timeout 60m -run "$tests" ./devcluster/ >"$log" 2>&1; then
 	grep -E '^(---|FAIL|panic)|_test.go' "$log" >&2 || tail -n 50 "$log" >&2
 	echo "faults: a fault test failed; no figures (the tests' output: $log)" >&2

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -146,10 +145,4 @@ func parentOf(pid int) int {
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
-}
-
-func sortedLines(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
 }

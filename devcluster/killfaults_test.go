@@ -1,0 +1,150 @@
+package devcluster
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"github.com/shoenig/test/must"
+)
+
+// phaseTimeout bounds the wait for a phase's containers on a loaded
+// machine, where placing, pulling and starting them may take a while; it
+// is for a phase that never starts, not a timing assertion.
+const phaseTimeout = 5 * time.Minute
+
+// TestTerasortSurvivesPluginKills kills every client's dockmr-driver
+// process with SIGKILL while the map tasks run, and again while the
+// reduce tasks run. The agents live on: Nomad starts new plugins, which
+// recover the running containers through RecoverTask, so every task
+// completes in its first allocation.
+//
+// The phase's containers are frozen (docker pause) from before the kill
+// until the new plugins have recovered them, so that the tasks are still
+// running when the plugins die however fast the machine is.
+func TestTerasortSurvivesPluginKills(t *testing.T) {
+	c := startWith(t, Options{Clients: 2, LogFile: "nomad.log"})
+	docker := sharedDocker(t)
+	j := newTeraJob(t, c)
+	j.start()
+
+	for _, kind := range []string{"map", "reduce"} {
+		frozen := freezePhase(t, c, docker, kind)
+		before := pluginPIDs(t, c, 0)
+		must.Eq(t, len(c.Clients()), killPlugins(t, c, 0), must.Sprintf("%s phase: one plugin killed per client", kind))
+		for _, pid := range before {
+			waitGone(t, pid)
+		}
+		for id, alloc := range frozen {
+			waitLog(t, c, "recovered task", "alloc_id="+alloc, "running=true")
+			must.NoError(t, docker.ContainerUnpause(context.Background(), id))
+		}
+		after := pluginPIDs(t, c, 0)
+		must.Len(t, len(c.Clients()), after, must.Sprintf("%s phase: a new plugin per client", kind))
+		for _, pid := range after {
+			must.SliceNotContains(t, before, pid, must.Sprintf("%s phase: plugin %d was restarted", kind, pid))
+		}
+		t.Logf("%s phase: killed plugins %v with %d containers running; new plugins %v", kind, before, len(frozen), after)
+	}
+
+	sum := j.wait("plugin kills")
+	j.checkOutput(sum)
+	for _, p := range sum.Phases {
+		must.Eq(t, p.Tasks, p.Attempts, must.Sprintf("%s: recovered, not retried", p.Phase))
+		must.Zero(t, p.Failed, must.Sprint(p.Phase))
+	}
+	waitNoContainers(t, docker, sum.ID, "")
+}
+
+// TestTerasortSurvivesAKilledContainer kills a map container with
+// `docker kill` mid-task. dockmr-driver reports the exit, a failure, and
+// the runner retries the task in a new allocation: the job completes with
+// the exact answer and counts the failed attempt. The maps spread over
+// both clients.
+//
+// The maps are frozen before the kill, so that the killed one has not
+// finished however fast the machine is; the others run on once it is
+// dead.
+func TestTerasortSurvivesAKilledContainer(t *testing.T) {
+	c := startWith(t, Options{Clients: 2})
+	docker := sharedDocker(t)
+	j := newTeraJob(t, c)
+	j.start("--max-attempts", "3")
+
+	frozen := freezePhase(t, c, docker, "map")
+	ids := slices.Sorted(maps.Keys(frozen))
+	victim := ids[0]
+	must.NoError(t, docker.ContainerKill(context.Background(), victim, "SIGKILL"))
+	for _, id := range ids[1:] {
+		must.NoError(t, docker.ContainerUnpause(context.Background(), id))
+	}
+	t.Logf("killed map container %.12s (alloc %.8s) with %d running", victim, frozen[victim], len(ids))
+
+	sum := j.wait("container killed")
+	must.Eq(t, "map", sum.Phases[0].Phase)
+	must.Eq(t, 1, sum.Phases[0].Failed, must.Sprintf("the killed container %.12s", victim))
+	must.Eq(t, sum.Phases[0].Tasks+1, sum.Phases[0].Attempts)
+	must.Zero(t, sum.Phases[1].Failed, must.Sprint("reduce"))
+	j.checkOutput(sum)
+	waitNoContainers(t, docker, sum.ID, "")
+
+	nodes := map[string]bool{}
+	allocs, _, err := c.API.Allocations().List(nil)
+	must.NoError(t, err)
+	for _, a := range allocs {
+		if strings.HasSuffix(a.JobID, "-map") {
+			nodes[a.NodeID] = true
+		}
+	}
+	must.MapLen(t, 2, nodes, must.Sprintf("map tasks on both clients: %s", nomadState(c)))
+}
+
+// freezePhase waits until a container of the phase kind runs on every
+// client of the cluster, or the phase's tasks are all running, then
+// pauses the phase's running containers on the cluster's nodes and
+// returns their allocation IDs by container ID. Containers of other
+// clusters on the same daemon are left alone.
+func freezePhase(t *testing.T, c *Cluster, docker *client.Client, kind string) map[string]string {
+	t.Helper()
+	tasks := map[string]int{"map": teraMaps, "reduce": teraReduces}[kind]
+	want := min(tasks, len(c.Clients()))
+	ctx, cancel := context.WithTimeout(context.Background(), phaseTimeout)
+	defer cancel()
+	err := Poll(ctx, fmt.Sprintf("%d running %s containers", want, kind), func() (bool, string, error) {
+		n := len(runningOfKind(t, c, docker, kind))
+		return n >= want, fmt.Sprintf("%d running", n), nil
+	})
+	if err != nil {
+		t.Fatalf("%v\nNomad:\n%s", err, nomadState(c))
+	}
+	frozen := map[string]string{}
+	for _, ct := range runningOfKind(t, c, docker, kind) {
+		// One that has just exited cannot be paused; it needs no care.
+		if docker.ContainerPause(context.Background(), ct.ID) == nil {
+			frozen[ct.ID] = ct.Labels[labelAllocID]
+		}
+	}
+	must.MapNotEmpty(t, frozen, must.Sprintf("running %s containers", kind))
+	return frozen
+}
+
+// runningOfKind lists the running containers of the cluster's tasks of
+// the given kind.
+func runningOfKind(t *testing.T, c *Cluster, docker *client.Client, kind string) []container.Summary {
+	t.Helper()
+	var out []container.Summary
+	for _, node := range c.NodeIDs() {
+		args := nodeFilter(node)
+		args.Add("label", labelTaskKind+"="+kind)
+		list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: args})
+		must.NoError(t, err)
+		out = append(out, list...)
+	}
+	return out
+}
