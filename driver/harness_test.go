@@ -111,7 +111,9 @@ func (td *testDriver) start(t *testing.T, task *drivers.TaskConfig) *drivers.Tas
 	t.Cleanup(cleanup)
 	h, _, err := td.StartTask(task)
 	must.NoError(t, err)
-	t.Cleanup(func() { _ = td.DestroyTask(task.ID, true) })
+	// Straight to the driver: the alloc dir cleanup of an earlier task
+	// closes the harness's client, and this one runs after it.
+	t.Cleanup(func() { _ = td.impl.DestroyTask(task.ID, true) })
 	return h
 }
 
