@@ -193,8 +193,3 @@ func TestRenderClientDockerEndpoint(t *testing.T) {
 	must.Eq(t, 2, strings.Count(src, `endpoint = "unix:///tmp/d/docker.sock"`)+strings.Count(src, `endpoint       = "unix:///tmp/d/docker.sock"`), must.Sprint(src))
 	must.StrContains(t, src, `endpoint       = "unix:///tmp/d/docker.sock"`)
 }
-
-func TestUnescapeMountPath(t *testing.T) {
-	must.Eq(t, "/tmp/a b/c", unescapeMountPath(`/tmp/a\040b/c`))
-	must.Eq(t, `/tmp/tail\04`, unescapeMountPath(`/tmp/tail\04`))
-}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/client"
+	"github.com/dockmr/dockmr/internal/mountinfo"
 )
 
 // startTimeout bounds Start and Restart when their context has no
@@ -222,7 +223,7 @@ func (d *Daemon) Restart(ctx context.Context) error {
 // daemon left mounted there (its network namespace file).
 func (d *Daemon) Close() error {
 	err := d.Stop()
-	mounts, merr := mountsUnder(d.dir)
+	mounts, merr := mountinfo.Under(d.dir)
 	for _, m := range mounts {
 		syscall.Unmount(m, syscall.MNT_DETACH)
 	}

@@ -1,4 +1,8 @@
-package dockerdtest
+// Package mountinfo reads the mount points under a directory from
+// /proc/self/mountinfo, so that what mounted them (Nomad's task
+// directories, a Docker daemon) can be unmounted before the directory is
+// removed.
+package mountinfo
 
 import (
 	"bufio"
@@ -10,11 +14,13 @@ import (
 	"strings"
 )
 
-// mountsUnder lists the mount points at or below dir, deepest first.
-func mountsUnder(dir string) ([]string, error) {
+// Under lists the mount points at or below dir, deepest first, so that
+// unmounting them in order never meets one still covered by another. A dir
+// that does not exist has none.
+func Under(dir string) ([]string, error) {
 	dir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return nil, nil // nothing there
+		return nil, nil
 	}
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
@@ -28,7 +34,7 @@ func mountsUnder(dir string) ([]string, error) {
 		if len(fields) < 5 {
 			continue
 		}
-		mp := unescape(fields[4])
+		mp := Unescape(fields[4])
 		if mp == dir || strings.HasPrefix(mp, dir+"/") {
 			out = append(out, mp)
 		}
@@ -37,8 +43,9 @@ func mountsUnder(dir string) ([]string, error) {
 	return out, s.Err()
 }
 
-// unescape decodes the octal escapes (\040 for a space) of mountinfo.
-func unescape(s string) string {
+// Unescape decodes the octal escapes (\040 for a space) of mountinfo's
+// paths.
+func Unescape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' && i+3 < len(s) {
