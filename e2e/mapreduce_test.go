@@ -407,14 +407,16 @@ func (e *mrEnv) testWordCountImage(t *testing.T) {
 	must.Eq(t, string(expected), strings.Join(lines, "\n")+"\n")
 }
 
-func (e *mrEnv) testRetry(t *testing.T) {
-	e.cluster.Watch(t)
-	input := e.path(t, "input.txt")
-	must.NoError(t, os.MkdirAll(filepath.Dir(input), 0o755))
-	must.NoError(t, os.WriteFile(input, []byte("b\na\nc\n"), 0o644))
+// writeRetryJob writes the input and the spec of a streaming job whose
+// only map task fails on its first attempt (exit 3, leaving a marker) and
+// passes on the next, and returns the spec's path.
+func (e *mrEnv) writeRetryJob(t *testing.T, input string) string {
+	t.Helper()
+	in := e.path(t, "input.txt")
+	must.NoError(t, os.MkdirAll(filepath.Dir(in), 0o755))
+	must.NoError(t, os.WriteFile(in, []byte(input), 0o644))
 	marker := e.path(t, "failed-once")
 	spec := e.path(t, "retry.hcl")
-	// The first attempt leaves a marker and fails; the second passes.
 	must.NoError(t, os.WriteFile(spec, []byte(fmt.Sprintf(`job "retry" {
   input  = ["input.txt"]
   output = "out"
@@ -424,6 +426,12 @@ func (e *mrEnv) testRetry(t *testing.T) {
   }
 }
 `, marker)), 0o644))
+	return spec
+}
+
+func (e *mrEnv) testRetry(t *testing.T) {
+	e.cluster.Watch(t)
+	spec := e.writeRetryJob(t, "b\na\nc\n")
 	sum := decodeRun[mrSummary](t, e.ok(t, "run", "--json", spec))
 	must.Eq(t, 2, sum.Phases[0].Attempts)
 	must.Eq(t, 1, sum.Phases[0].Failed)

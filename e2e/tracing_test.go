@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"os"
-	"path"
 	"strings"
 	"testing"
 	"time"
@@ -107,20 +104,7 @@ func (e *mrEnv) testTraceTeraSort(t *testing.T, recv *otlptest.Receiver) {
 // both attempts, the failed one with its exit code.
 func (e *mrEnv) testTraceRetry(t *testing.T, recv *otlptest.Receiver) {
 	e.cluster.Watch(t)
-	input := e.path(t, "input.txt")
-	must.NoError(t, os.MkdirAll(path.Dir(input), 0o755))
-	must.NoError(t, os.WriteFile(input, []byte("b\na\n"), 0o644))
-	marker := e.path(t, "failed-once")
-	spec := e.path(t, "retry.hcl")
-	must.NoError(t, os.WriteFile(spec, []byte(fmt.Sprintf(`job "retry" {
-  input  = ["input.txt"]
-  output = "out"
-  map {
-    command = "if [ -e %[1]s ]; then cat; else touch %[1]s; exit 3; fi"
-    tasks   = 1
-  }
-}
-`, marker)), 0o644))
+	spec := e.writeRetryJob(t, "b\na\n")
 	sum := decodeRun[mrSummary](t, e.ok(t, "run", "--json", spec))
 	must.Eq(t, 2, sum.Phases[0].Attempts)
 	tr := e.waitTrace(t, recv, "job retry", sum.ID, 2)
