@@ -27,8 +27,9 @@
 #
 # The runs are the fault tests of devcluster/faults_test.go and
 # devcluster/killfaults_test.go, which log the job's wall time (submit to
-# commit, as the dockmr command saw it); each also checks the output (teravalidate, teragen's checksum, no partial or
-# doubled part files) and that no container is left.
+# commit, as the dockmr command saw it); each also checks the output
+# (teravalidate, teragen's checksum, no partial or doubled part files) and
+# that no container is left.
 #
 # Usage: bench/faults.sh [ROUNDS]   (default 1; with more, the median of
 # each is shown). Needs root, a Docker daemon, dockerd on the PATH and

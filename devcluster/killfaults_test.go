@@ -36,6 +36,7 @@ func TestTerasortSurvivesPluginKills(t *testing.T) {
 
 	for _, kind := range []string{"map", "reduce"} {
 		frozen := freezePhase(t, c, docker, kind)
+		waitTasksRunning(t, c, frozen)
 		before := pluginPIDs(t, c, 0)
 		must.Eq(t, len(c.Clients()), killPlugins(t, c, 0), must.Sprintf("%s phase: one plugin killed per client", kind))
 		for _, pid := range before {
@@ -105,34 +106,74 @@ func TestTerasortSurvivesAKilledContainer(t *testing.T) {
 	must.MapLen(t, 2, nodes, must.Sprintf("map tasks on both clients: %s", nomadState(c)))
 }
 
-// freezePhase waits until a container of the phase kind runs on every
-// client of the cluster, or the phase's tasks are all running, then
-// pauses the phase's running containers on the cluster's nodes and
-// returns their allocation IDs by container ID. Containers of other
-// clusters on the same daemon are left alone.
+// freezePhase pauses the containers of the phase kind on the cluster's
+// nodes as soon as they run, and returns their allocation IDs by
+// container ID. It looks often, as a reduce may take well under a second,
+// and waits for one per client (or per task, if fewer); once one is
+// frozen, the others get othersTimeout to appear, for one may have ended
+// unseen. Containers of other clusters on the same daemon are left alone.
 func freezePhase(t *testing.T, c *Cluster, docker *client.Client, kind string) map[string]string {
 	t.Helper()
 	tasks := map[string]int{"map": teraMaps, "reduce": teraReduces}[kind]
 	want := min(tasks, len(c.Clients()))
-	ctx, cancel := context.WithTimeout(context.Background(), phaseTimeout)
-	defer cancel()
-	err := Poll(ctx, fmt.Sprintf("%d running %s containers", want, kind), func() (bool, string, error) {
-		n := len(runningOfKind(t, c, docker, kind))
-		return n >= want, fmt.Sprintf("%d running", n), nil
-	})
-	if err != nil {
-		t.Fatalf("%v\nNomad:\n%s", err, nomadState(c))
-	}
+	deadline := time.Now().Add(phaseTimeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
 	frozen := map[string]string{}
-	for _, ct := range runningOfKind(t, c, docker, kind) {
-		// One that has just exited cannot be paused; it needs no care.
-		if docker.ContainerPause(context.Background(), ct.ID) == nil {
-			frozen[ct.ID] = ct.Labels[labelAllocID]
+	for range tick.C {
+		for _, ct := range runningOfKind(t, c, docker, kind) {
+			// One that has just exited cannot be paused; it needs no care.
+			if _, ok := frozen[ct.ID]; !ok && docker.ContainerPause(context.Background(), ct.ID) == nil {
+				frozen[ct.ID] = ct.Labels[labelAllocID]
+				if len(frozen) == 1 {
+					deadline = time.Now().Add(othersTimeout)
+				}
+			}
+		}
+		if len(frozen) >= want || time.Now().After(deadline) {
+			break
 		}
 	}
-	must.MapNotEmpty(t, frozen, must.Sprintf("running %s containers", kind))
+	if len(frozen) == 0 {
+		t.Fatalf("no running %s container within %s\nNomad:\n%s", kind, phaseTimeout, nomadState(c))
+	}
 	return frozen
 }
+
+// waitTasksRunning waits until Nomad sees the frozen allocations' tasks
+// running: a container may be caught before the plugin has handed its
+// handle to the agent, and a plugin killed then leaves the agent nothing
+// to recover.
+func waitTasksRunning(t *testing.T, c *Cluster, frozen map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), phaseTimeout)
+	defer cancel()
+	for _, alloc := range frozen {
+		err := Poll(ctx, fmt.Sprintf("allocation %.8s's task to run", alloc), func() (bool, string, error) {
+			a, _, err := c.API.Allocations().Info(alloc, nil)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			for _, ts := range a.TaskStates {
+				if ts.State != taskStateRunning {
+					return false, ts.State, nil
+				}
+			}
+			return len(a.TaskStates) > 0, fmt.Sprint(len(a.TaskStates), " tasks"), nil
+		})
+		if err != nil {
+			t.Fatalf("%v\nNomad:\n%s", err, nomadState(c))
+		}
+	}
+}
+
+// taskStateRunning is the state of a task whose driver has started it
+// (Nomad's structs.TaskStateRunning; the api package has no name for it).
+const taskStateRunning = "running"
+
+// othersTimeout bounds the wait for the rest of a phase's containers once
+// one is frozen.
+const othersTimeout = 30 * time.Second
 
 // runningOfKind lists the running containers of the cluster's tasks of
 // the given kind.
