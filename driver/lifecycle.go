@@ -69,7 +69,7 @@ func (d *Driver) DestroyTask(taskID string, force bool) error {
 	h.cancel()
 	pc, _, _ := d.current()
 	if pc.GC.Container {
-		d.removeContainer(h.docker, h.containerID)
+		d.removeContainerEventually(h.docker, h.containerID)
 	}
 	d.tasks.Delete(taskID)
 	return nil

@@ -189,12 +189,21 @@ func (d *Driver) create(ctx context.Context, docker *client.Client, spec createS
 // removeContainer force-removes a container, logging rather than
 // returning failures: callers are already on an error or cleanup path.
 func (d *Driver) removeContainer(docker *client.Client, id string) {
+	if err := tryRemoveContainer(docker, id); err != nil {
+		d.logger.Warn("failed to remove container", "container", id, "error", err)
+	}
+}
+
+// tryRemoveContainer force-removes a container; one that is gone already
+// is no error.
+func tryRemoveContainer(docker *client.Client, id string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
 	err := docker.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	if err != nil && !errdefs.IsNotFound(err) {
-		d.logger.Warn("failed to remove container", "container", id, "error", err)
+		return err
 	}
+	return nil
 }
 
 // emit sends a driver event for the task; Nomad shows it among the
