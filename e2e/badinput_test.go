@@ -73,7 +73,7 @@ func TestMounts(t *testing.T) {
 	alloc := runFile(t, c, "mount.nomad.hcl", map[string]string{"source": dir, "readonly_source": config})
 	alloc = waitDead(t, c, alloc.ID)
 	must.Eq(t, 0, terminated(t, alloc).ExitCode, must.Sprint(describe(alloc)))
-	must.Eq(t, "from-host\nconfig-readonly\n", stdout(t, c, alloc.ID))
+	requireStdout(t, c, alloc.ID, "from-host\nconfig-readonly\n")
 
 	out, err := os.ReadFile(filepath.Join(dir, "out"))
 	must.NoError(t, err)

@@ -88,13 +88,13 @@ func TestDaemonOutage(t *testing.T) {
 	must.NoError(t, err)
 	later := waitDead(t, c, allocs[0].ID)
 	must.Eq(t, 0, terminated(t, later).ExitCode, must.Sprint(describe(later)))
-	must.Eq(t, "later\n", stdout(t, c, later.ID))
+	requireStdout(t, c, later.ID, "later\n")
 
 	// The task from before the outage is still tracked and stops cleanly.
 	must.NoError(t, c.StopAlloc(before.ID))
 	before = waitDead(t, c, before.ID)
 	must.Eq(t, 0, terminated(t, before).ExitCode, must.Sprint(describe(before)))
-	must.Eq(t, "ready\nbye\n", stdout(t, c, before.ID))
+	requireStdout(t, c, before.ID, "ready\nbye\n")
 }
 
 // The dangling-container reconciler removes, after the grace period, a

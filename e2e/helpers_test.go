@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
@@ -94,11 +95,15 @@ func terminated(t *testing.T, alloc *api.Allocation) *api.TaskEvent {
 	return ev
 }
 
-func stdout(t *testing.T, c *nomadtest.Cluster, allocID string) string {
+// requireStdout checks that the task's stdout is exactly want. The task is
+// dead by then and the driver has delivered every line, but Nomad's log
+// collector copies them into the log file a moment later: wait for it.
+func requireStdout(t *testing.T, c *nomadtest.Cluster, allocID, want string) {
 	t.Helper()
-	b, err := c.Logs(allocID, task, "stdout")
-	must.NoError(t, err)
-	return string(b)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	got, _ := c.WaitLogs(ctx, allocID, task, "stdout", func(b []byte) bool { return string(b) == want })
+	must.Eq(t, want, string(got))
 }
 
 // waitStdout waits until the task's stdout contains want.

@@ -89,7 +89,7 @@ func TestStopGraceful(t *testing.T) {
 	ev := terminated(t, alloc)
 	must.Eq(t, 0, ev.ExitCode)
 	must.Eq(t, 0, ev.Signal)
-	must.Eq(t, "ready\ngot TERM\n", stdout(t, c, alloc.ID))
+	requireStdout(t, c, alloc.ID, "ready\ngot TERM\n")
 }
 
 // A task that ignores the kill signal is killed once the kill timeout has
@@ -107,7 +107,7 @@ func TestStopKillTimeout(t *testing.T) {
 	ev := terminated(t, alloc)
 	must.Eq(t, 137, ev.ExitCode)
 	must.Eq(t, 9, ev.Signal)
-	must.StrContains(t, stdout(t, c, alloc.ID), "got TERM\n")
+	waitStdout(t, c, alloc.ID, "got TERM\n")
 
 	// The SIGKILL must not come early. Only a lower bound is checked: a
 	// slow machine can make the gap longer, never shorter.

@@ -63,7 +63,7 @@ func TestImageLoadFromArtifact(t *testing.T) {
 	t.Run("loads", func(t *testing.T) {
 		alloc := waitDead(t, c, runFile(t, c, "load.nomad.hcl", map[string]string{"image": ref, "url": url + "/image.tar"}).ID)
 		must.Eq(t, 0, terminated(t, alloc).ExitCode, must.Sprint(describe(alloc)))
-		must.Eq(t, "loaded\n", stdout(t, c, alloc.ID))
+		requireStdout(t, c, alloc.ID, "loaded\n")
 		loaded := false
 		for _, e := range nomadtest.FindEvents(alloc, task, api.TaskDriverMessage) {
 			loaded = loaded || strings.HasPrefix(e.DriverMessage, "Loaded image docker.io/"+ref)

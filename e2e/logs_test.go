@@ -15,7 +15,7 @@ func TestLogsThroughAPI(t *testing.T) {
 	alloc = waitDead(t, c, alloc.ID)
 	must.Eq(t, 0, terminated(t, alloc).ExitCode)
 
-	must.Eq(t, "out-1\nout-2\n", stdout(t, c, alloc.ID))
+	requireStdout(t, c, alloc.ID, "out-1\nout-2\n")
 	stderr, err := c.Logs(alloc.ID, task, "stderr")
 	must.NoError(t, err)
 	must.Eq(t, "err-1\nerr-2\n", string(stderr))

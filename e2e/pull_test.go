@@ -53,7 +53,7 @@ func TestImagePull(t *testing.T) {
 	for _, s := range stubs {
 		alloc := waitDead(t, c, s.ID)
 		must.Eq(t, 0, terminated(t, alloc).ExitCode, must.Sprint(describe(alloc)))
-		must.Eq(t, "pulled\n", stdout(t, c, alloc.ID))
+		requireStdout(t, c, alloc.ID, "pulled\n")
 		for _, e := range nomadtest.FindEvents(alloc, task, api.TaskDriverMessage) {
 			if strings.Contains(e.DriverMessage, "Pulling image") && strings.Contains(e.DriverMessage, ref) {
 				pulling++

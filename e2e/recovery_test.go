@@ -45,7 +45,7 @@ func TestPluginKilledMidTask(t *testing.T) {
 	must.NoError(t, os.WriteFile(filepath.Join(c.AllocDir(counter.ID), "alloc", "data", "go"), nil, 0o644))
 	counter = waitDead(t, c, counter.ID)
 	must.Eq(t, 7, terminated(t, counter).ExitCode)
-	requireCounter(t, stdout(t, c, counter.ID))
+	requireCounter(t, waitStdout(t, c, counter.ID, "\nend\n"))
 
 	// The other task is still tracked: stats, exec and stop work.
 	pid := startedPID(t, other)
@@ -60,7 +60,7 @@ func TestPluginKilledMidTask(t *testing.T) {
 	must.NoError(t, c.StopAlloc(other.ID))
 	other = waitDead(t, c, other.ID)
 	must.Eq(t, 0, terminated(t, other).ExitCode)
-	must.Eq(t, "ready\nbye\n", stdout(t, c, other.ID))
+	requireStdout(t, c, other.ID, "ready\nbye\n")
 }
 
 // A restarted client agent recovers its tasks: one that exited while the
@@ -85,7 +85,7 @@ func TestClientAgentRestart(t *testing.T) {
 
 	exits = waitDead(t, c, exits.ID)
 	must.Eq(t, 9, terminated(t, exits).ExitCode, must.Sprint(describe(exits)))
-	must.Eq(t, "before\nafter\n", stdout(t, c, exits.ID))
+	requireStdout(t, c, exits.ID, "before\nafter\n")
 
 	for round, restart := range []func() error{c.KillClient, c.StopClient} {
 		if round > 0 {
@@ -105,7 +105,7 @@ func TestClientAgentRestart(t *testing.T) {
 	must.NoError(t, c.StopAlloc(stays.ID))
 	stays = waitDead(t, c, stays.ID)
 	must.Eq(t, 0, terminated(t, stays).ExitCode)
-	must.Eq(t, "ready\nbye\n", stdout(t, c, stays.ID))
+	requireStdout(t, c, stays.ID, "ready\nbye\n")
 }
 
 // waitLines waits until the counter task has logged at least n lines and

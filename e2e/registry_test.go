@@ -40,7 +40,7 @@ func privateRegistry(t *testing.T) (*registrytest.Distribution, string) {
 func pulledFrom(t *testing.T, c *nomadtest.Cluster, alloc *api.Allocation, ref string) {
 	t.Helper()
 	must.Eq(t, 0, terminated(t, alloc).ExitCode, must.Sprint(describe(alloc)))
-	must.Eq(t, "pulled\n", stdout(t, c, alloc.ID))
+	requireStdout(t, c, alloc.ID, "pulled\n")
 	found := false
 	for _, e := range nomadtest.FindEvents(alloc, task, api.TaskDriverMessage) {
 		found = found || strings.HasPrefix(e.DriverMessage, "Pulled image "+ref)

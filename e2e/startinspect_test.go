@@ -51,7 +51,7 @@ func TestStartRetriesAnUnansweredInspect(t *testing.T) {
 	alloc, err := c.WaitClientStatus(t.Context(), runScript(t, c, "echo started anyway", nil).ID, api.AllocClientStatusFailed, api.AllocClientStatusComplete)
 	must.NoError(t, err)
 	must.Eq(t, api.AllocClientStatusComplete, alloc.ClientStatus, must.Sprint(describe(alloc)))
-	must.Eq(t, "started anyway\n", stdout(t, c, alloc.ID))
+	requireStdout(t, c, alloc.ID, "started anyway\n")
 	mu.Lock()
 	defer mu.Unlock()
 	must.Eq(t, 2, dropped, must.Sprint("the inspect after the start was dropped"))
