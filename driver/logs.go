@@ -170,8 +170,17 @@ func (l *logStreamer) run(ctx context.Context) {
 
 	backoff := 500 * time.Millisecond
 	for ctx.Err() == nil {
-		err := l.follow(ctx, out, errw, cursorFile)
-		if err == nil || errdefs.IsNotFound(err) {
+		err := l.follow(ctx, out, errw, cursorFile, true)
+		if err == nil {
+			// A follow opened as the container exits can end before the
+			// daemon has handed over its last lines; one plain read from
+			// the cursor on picks up any it missed, and no others.
+			if err := l.follow(ctx, out, errw, cursorFile, false); err != nil && !errdefs.IsNotFound(err) {
+				l.logger.Warn("final log read failed", "error", err)
+			}
+			return
+		}
+		if errdefs.IsNotFound(err) {
 			return
 		}
 		if ctx.Err() != nil {
@@ -214,10 +223,10 @@ func (l *logStreamer) openFIFOs(ctx context.Context) (io.WriteCloser, io.WriteCl
 	return out, errw, nil
 }
 
-// follow copies one log stream from the cursor on. It returns nil once the
-// stream ended with the container stopped.
-func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, cursorFile *os.File) error {
-	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true, Timestamps: true}
+// follow copies one log stream from the cursor on, following it if asked.
+// It returns nil once the stream ended with the container stopped.
+func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, cursorFile *os.File, follow bool) error {
+	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Timestamps: true}
 	if since := l.cursor.since(); !since.IsZero() {
 		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
 	}
