@@ -191,6 +191,9 @@ func waitPrefetch(ctx context.Context, client *api.Client, id string, nodes map[
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		// The scheduler's verdict is read before the allocations: read
+		// after, it could be done with allocations the list missed.
+		scheduled := evalsDone(client, id)
 		stubs, _, err := client.Jobs().Allocations(id, true, nil)
 		if err != nil {
 			return nil, fmt.Errorf("allocations of %s: %w", id, err)
@@ -201,7 +204,7 @@ func waitPrefetch(ctx context.Context, client *api.Client, id string, nodes map[
 				done++
 			}
 		}
-		settled := done == len(stubs) && (len(stubs) >= len(nodes) || evalsDone(client, id))
+		settled := done == len(stubs) && (len(stubs) >= len(nodes) || scheduled)
 		if settled {
 			var allocs []*api.Allocation
 			for _, s := range stubs {
