@@ -105,7 +105,7 @@ func (p *pluginProbe) baseline(t *testing.T, cl *Client) procstat.Sample {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var prev, last procstat.Sample
-	err := pollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to be quiet", func() (bool, string, error) {
+	err := PollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to be quiet", func() (bool, string, error) {
 		s, err := p.sample(ctx, cl)
 		if err != nil {
 			return false, err.Error(), nil
@@ -126,7 +126,7 @@ func (p *pluginProbe) waitSettled(t *testing.T, cl *Client, base procstat.Sample
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var last procstat.Sample
-	err := pollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to settle", func() (bool, string, error) {
+	err := PollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to settle", func() (bool, string, error) {
 		s, err := p.sample(ctx, cl)
 		if err != nil {
 			return false, err.Error(), nil
@@ -140,27 +140,6 @@ func (p *pluginProbe) waitSettled(t *testing.T, cl *Client, base procstat.Sample
 	})
 	must.NoError(t, err)
 	return last
-}
-
-// pollEvery is Poll at a gentler pace, for checks that cost the daemon or
-// the agents something with hundreds of tasks about.
-func pollEvery(ctx context.Context, interval time.Duration, what string, check func() (bool, string, error)) error {
-	var seen string
-	for {
-		done, s, err := check()
-		if err != nil {
-			return fmt.Errorf("wait for %s: %w", what, err)
-		}
-		if done {
-			return nil
-		}
-		seen = s
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for %s: %w; last seen: %s", what, ctx.Err(), seen)
-		case <-time.After(interval):
-		}
-	}
 }
 
 // parentPID reads the PPid of a process, or -1.

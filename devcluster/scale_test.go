@@ -159,7 +159,7 @@ func waitAllRunning(t *testing.T, c *Cluster, jobID string, n int, timeout time.
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	err := pollEvery(ctx, time.Second, fmt.Sprintf("%d running tasks", n), func() (bool, string, error) {
+	err := PollEvery(ctx, time.Second, fmt.Sprintf("%d running tasks", n), func() (bool, string, error) {
 		states, err := allocStates(c, jobID)
 		if err != nil {
 			return false, "", err
@@ -181,7 +181,7 @@ func waitComplete(t *testing.T, c *Cluster, jobID string, n int, timeout time.Du
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	err := pollEvery(ctx, time.Second, fmt.Sprintf("%d complete tasks", n), func() (bool, string, error) {
+	err := PollEvery(ctx, time.Second, fmt.Sprintf("%d complete tasks", n), func() (bool, string, error) {
 		states, err := allocStates(c, jobID)
 		if err != nil {
 			return false, "", err
@@ -207,7 +207,7 @@ func collectGarbage(t *testing.T, c *Cluster, timeout time.Duration) {
 		resp.Body.Close()
 		must.Eq(t, http.StatusOK, resp.StatusCode, must.Sprintf("garbage collection on %s", cl.Name()))
 	}
-	err := pollEvery(ctx, time.Second, "the containers to be removed", func() (bool, string, error) {
+	err := PollEvery(ctx, time.Second, "the containers to be removed", func() (bool, string, error) {
 		containers, err := containerStates(ctx, c.NodeIDs()...)
 		if err != nil {
 			return false, "", err

@@ -16,6 +16,12 @@ const pollInterval = 100 * time.Millisecond
 // failed wait says what state things were in. The cluster waits on itself
 // this way; callers waiting on its jobs and nodes can do the same.
 func Poll(ctx context.Context, what string, check func() (done bool, seen string, err error)) error {
+	return PollEvery(ctx, pollInterval, what, check)
+}
+
+// PollEvery is Poll asking every interval, for checks that cost the daemon
+// or the agents something, with hundreds of tasks about.
+func PollEvery(ctx context.Context, interval time.Duration, what string, check func() (done bool, seen string, err error)) error {
 	var seen string
 	for {
 		done, s, err := check()
@@ -32,7 +38,7 @@ func Poll(ctx context.Context, what string, check func() (done bool, seen string
 				return fmt.Errorf("wait for %s: %w", what, ctx.Err())
 			}
 			return fmt.Errorf("wait for %s: %w; last seen: %s", what, ctx.Err(), seen)
-		case <-time.After(pollInterval):
+		case <-time.After(interval):
 		}
 	}
 }
