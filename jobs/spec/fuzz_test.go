@@ -16,6 +16,8 @@ func FuzzJobSpec(f *testing.F) {
 	if err != nil || len(seeds) == 0 {
 		f.Fatalf("no seed specs in testdata: %v", err)
 	}
+	// The example job users start from is a seed as it stands.
+	seeds = append(seeds, filepath.Join("..", "..", "examples", "wordcount", "wordcount.hcl"))
 	for _, path := range seeds {
 		src, err := os.ReadFile(path)
 		if err != nil {
