@@ -36,6 +36,14 @@ config {
   cap_add            = ["sys_admin", "CAP_NET_RAW"]
   readonly_rootfs    = true
   pids_limit         = 64
+  load                          = "local/app.tar"
+  image_pull_inactivity_timeout = "30s"
+  auth {
+    username       = "ci"
+    password       = "s3cret"
+    email          = "ci@example.com"
+    server_address = "registry.local:5000"
+  }
 }`, &tc)
 
 	must.Eq(t, TaskConfig{
@@ -48,13 +56,16 @@ config {
 			{Source: "/data/in", Target: "/in", ReadOnly: true},
 			{Source: "/data/out", Target: "/out"},
 		},
-		Labels:           hclutils.MapStrStr{"team": "search", "tier": "batch"},
-		ForcePull:        true,
-		ImagePullTimeout: "90s",
-		Privileged:       true,
-		CapAdd:           []string{"sys_admin", "CAP_NET_RAW"},
-		ReadonlyRootfs:   true,
-		PidsLimit:        64,
+		Labels:                     hclutils.MapStrStr{"team": "search", "tier": "batch"},
+		ForcePull:                  true,
+		ImagePullTimeout:           "90s",
+		Privileged:                 true,
+		CapAdd:                     []string{"sys_admin", "CAP_NET_RAW"},
+		ReadonlyRootfs:             true,
+		PidsLimit:                  64,
+		Load:                       "local/app.tar",
+		ImagePullInactivityTimeout: "30s",
+		Auth:                       TaskAuth{Username: "ci", Password: "s3cret", Email: "ci@example.com", ServerAddress: "registry.local:5000"},
 	}, tc)
 }
 

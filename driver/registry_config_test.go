@@ -8,25 +8,6 @@ import (
 	"github.com/shoenig/test/must"
 )
 
-func TestTaskConfig_ParsesRegistryOptions(t *testing.T) {
-	var tc TaskConfig
-	hclutils.NewConfigParser(taskConfigSpec).ParseHCL(t, `
-config {
-  image                         = "registry.local:5000/team/app:1"
-  load                          = "local/app.tar"
-  image_pull_inactivity_timeout = "30s"
-  auth {
-    username       = "ci"
-    password       = "s3cret"
-    email          = "ci@example.com"
-    server_address = "registry.local:5000"
-  }
-}`, &tc)
-	must.Eq(t, "local/app.tar", tc.Load)
-	must.Eq(t, "30s", tc.ImagePullInactivityTimeout)
-	must.Eq(t, TaskAuth{Username: "ci", Password: "s3cret", Email: "ci@example.com", ServerAddress: "registry.local:5000"}, tc.Auth)
-}
-
 func TestPluginConfig_ParsesRegistryOptionsAndDefaults(t *testing.T) {
 	var pc PluginConfig
 	hclutils.NewConfigParser(configSpec).ParseHCL(t, `

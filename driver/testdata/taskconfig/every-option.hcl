@@ -16,4 +16,12 @@ config {
   cap_add            = ["net_bind_service"]
   readonly_rootfs    = true
   pids_limit         = 64
+  load                          = "local/app.tar"
+  image_pull_inactivity_timeout = "30s"
+  auth {
+    username       = "ci"
+    password       = "s3cret"
+    email          = "ci@example.com"
+    server_address = "registry.local:5000"
+  }
 }
