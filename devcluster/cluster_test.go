@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
 
@@ -101,7 +102,7 @@ func TestClusterTwoClients(t *testing.T) {
 	must.Len(t, 2, nodes)
 	for _, n := range nodes {
 		must.Eq(t, api.NodeStatusReady, n.Status)
-		must.True(t, n.Drivers[DriverName].Healthy, must.Sprintf("node %s", n.Name))
+		must.True(t, n.Drivers[contract.DriverName].Healthy, must.Sprintf("node %s", n.Name))
 	}
 	must.Len(t, 3, c.LogPaths())
 	sched, _, err := c.API.Operator().SchedulerGetConfiguration(nil)
@@ -155,7 +156,7 @@ func sleeperJob(image, dataDir, script string) *api.Job {
 	cpu, mem := 50, 32
 	job := api.NewBatchJob("sleeper", "sleeper", "global", 50)
 	job.Datacenters = []string{"*"}
-	task := api.NewTask("main", DriverName)
+	task := api.NewTask("main", contract.DriverName)
 	task.Config = map[string]any{
 		"image":   image,
 		"command": "sh",

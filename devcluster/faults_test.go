@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/internal/dockerdtest"
 )
 
@@ -305,14 +306,14 @@ func waitDriverHealth(t *testing.T, c *Cluster, healthy bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := Poll(ctx, fmt.Sprintf("%s healthy=%v on every node", DriverName, healthy), func() (bool, string, error) {
+	err := Poll(ctx, fmt.Sprintf("%s healthy=%v on every node", contract.DriverName, healthy), func() (bool, string, error) {
 		var seen []string
 		for _, id := range c.NodeIDs() {
 			n, _, err := c.API.Nodes().Info(id, nil)
 			if err != nil {
 				return false, err.Error(), nil
 			}
-			if d := n.Drivers[DriverName]; d == nil || d.Healthy != healthy {
+			if d := n.Drivers[contract.DriverName]; d == nil || d.Healthy != healthy {
 				seen = append(seen, n.Name+" not yet")
 			}
 		}

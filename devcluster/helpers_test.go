@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
 
@@ -121,7 +122,7 @@ func pluginPIDs(t *testing.T, c *Cluster, parent int) []int {
 	var out []int
 	for _, pid := range pids {
 		exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-		if err != nil || filepath.Base(exe) != DriverName {
+		if err != nil || filepath.Base(exe) != contract.DriverName {
 			continue
 		}
 		if parent == 0 || parentOf(pid) == parent {

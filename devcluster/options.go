@@ -6,11 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// DriverName is the task driver every client loads; it is also the file
-// name of the plugin binary in PluginDir.
-const DriverName = "dockmr-driver"
+	"github.com/dockmr/dockmr/contract"
+)
 
 // DefaultHTTPPort is the server's HTTP port unless Options.HTTPPort says
 // otherwise: Nomad's own default, so that the nomad and dockmr commands
@@ -122,7 +120,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.DockerConfig = DefaultDockerConfig
 	}
 	if o.WaitDrivers == nil {
-		o.WaitDrivers = []string{DriverName}
+		o.WaitDrivers = []string{contract.DriverName}
 	}
 	if err := o.check(); err != nil {
 		return Options{}, err
@@ -197,7 +195,7 @@ type Binaries struct {
 }
 
 // Driver returns the path of the dockmr-driver plugin.
-func (b Binaries) Driver() string { return filepath.Join(b.PluginDir, DriverName) }
+func (b Binaries) Driver() string { return filepath.Join(b.PluginDir, contract.DriverName) }
 
 // check makes sure the binaries are there; the task runtime is optional
 // unless needRuntime.
@@ -250,7 +248,7 @@ func FindBinaries(dirs ...string) (Binaries, error) {
 		if b.Nomad == "" && checkExecutable(filepath.Join(dir, "nomad")) == nil {
 			b.Nomad = filepath.Join(dir, "nomad")
 		}
-		if b.PluginDir == "" && checkExecutable(filepath.Join(dir, "plugins", DriverName)) == nil {
+		if b.PluginDir == "" && checkExecutable(filepath.Join(dir, "plugins", contract.DriverName)) == nil {
 			b.PluginDir = filepath.Join(dir, "plugins")
 		}
 		if b.TaskRuntime == "" && checkExecutable(filepath.Join(dir, "dockmr-task")) == nil {
@@ -268,7 +266,7 @@ func FindBinaries(dirs ...string) (Binaries, error) {
 		missing = append(missing, "nomad")
 	}
 	if b.PluginDir == "" {
-		missing = append(missing, "plugins/"+DriverName)
+		missing = append(missing, "plugins/"+contract.DriverName)
 	}
 	if b.TaskRuntime == "" {
 		missing = append(missing, "dockmr-task")

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 // fakeBinaries makes executable files where the cluster's binaries go.
@@ -161,7 +163,7 @@ func TestOptionsOwnDriverConfig(t *testing.T) {
 	must.NoError(t, err)
 	must.Eq(t, "", o.DataDir)
 	must.Eq(t, AnyHTTPPort, o.HTTPPort)
-	must.Eq(t, []string{DriverName}, o.WaitDrivers)
+	must.Eq(t, []string{contract.DriverName}, o.WaitDrivers)
 	must.Eq(t, DefaultDockerConfig, o.DockerConfig)
 
 	_, err = Options{DataDir: "/d", Binaries: bins}.withDefaults()

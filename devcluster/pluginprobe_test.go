@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/internal/procstat"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
@@ -60,7 +61,7 @@ func (p *pluginProbe) pluginPID(ctx context.Context, cl *Client) (int, error) {
 		var found []int
 		for _, candidate := range pids {
 			exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", candidate))
-			if err != nil || filepath.Base(exe) != DriverName || parentPID(candidate) != cl.PID() {
+			if err != nil || filepath.Base(exe) != contract.DriverName || parentPID(candidate) != cl.PID() {
 				continue
 			}
 			found = append(found, candidate)

@@ -93,7 +93,7 @@ type PluginConfig struct {
 
 	// TaskRuntime is the host path of the static dockmr-task binary. When
 	// set, it is bind-mounted read-only into every container at
-	// TaskRuntimePath, so any image can run a MapReduce task without
+	// contract.RuntimePath, so any image can run a MapReduce task without
 	// containing dockmr code.
 	TaskRuntime string `codec:"task_runtime"`
 

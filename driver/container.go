@@ -8,6 +8,8 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/hashicorp/nomad/client/allocdir"
 	"github.com/hashicorp/nomad/plugins/drivers"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 // Container logs are kept by Docker only until the driver has copied them
@@ -16,10 +18,6 @@ var containerLogConfig = container.LogConfig{
 	Type:   "json-file",
 	Config: map[string]string{"max-size": "64m", "max-file": "2"},
 }
-
-// TaskRuntimePath is where the plugin's task_runtime binary appears inside
-// every container.
-const TaskRuntimePath = "/.dockmr/bin/dockmr-task"
 
 // createSpec is everything ContainerCreate needs for one task.
 type createSpec struct {
@@ -82,7 +80,7 @@ func taskMounts(cfg *drivers.TaskConfig, tc *TaskConfig, runtime string) []mount
 		bind(m.Source, m.Target, m.ReadOnly)
 	}
 	if runtime != "" {
-		bind(runtime, TaskRuntimePath, true)
+		bind(runtime, contract.RuntimePath, true)
 	}
 	return mounts
 }

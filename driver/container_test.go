@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/nomad/nomad/structs"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 func TestBuildCreateSpec(t *testing.T) {
@@ -50,7 +52,7 @@ func TestBuildCreateSpec(t *testing.T) {
 		{Type: mount.TypeBind, Source: "/var/nomad/alloc/a1b2/reduce/0/secrets", Target: "/secrets"},
 		{Type: mount.TypeBind, Source: "/srv/vol", Target: "/vol", ReadOnly: true},
 		{Type: mount.TypeBind, Source: "/data", Target: "/data"},
-		{Type: mount.TypeBind, Source: "/opt/dockmr/dockmr-task", Target: TaskRuntimePath, ReadOnly: true},
+		{Type: mount.TypeBind, Source: "/opt/dockmr/dockmr-task", Target: contract.RuntimePath, ReadOnly: true},
 	}, spec.Host.Mounts)
 }
 

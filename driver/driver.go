@@ -16,13 +16,11 @@ import (
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"github.com/hashicorp/nomad/plugins/drivers/fsisolation"
 	"github.com/hashicorp/nomad/plugins/shared/hclspec"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 const (
-	// PluginName is the driver's name in job files (`driver = ...`), in
-	// the agent's plugin block, and the plugin binary's file name.
-	PluginName = "dockmr-driver"
-
 	// PluginVersion is reported to Nomad in the plugin info.
 	PluginVersion = "0.1.0"
 
@@ -34,7 +32,7 @@ var pluginInfo = &base.PluginInfoResponse{
 	Type:              base.PluginTypeDriver,
 	PluginApiVersions: []string{drivers.ApiVersion010},
 	PluginVersion:     PluginVersion,
-	Name:              PluginName,
+	Name:              contract.DriverName,
 }
 
 // capabilities: a container has its own filesystem from its image, and
@@ -78,7 +76,7 @@ type Driver struct {
 // New returns the driver; Nomad then calls SetConfig before anything else.
 func New(logger hclog.Logger) drivers.DriverPlugin {
 	ctx, cancel := context.WithCancel(context.Background())
-	logger = logger.Named(PluginName)
+	logger = logger.Named(contract.DriverName)
 	d := &Driver{
 		eventer: eventer.NewEventer(ctx, logger),
 		logger:  logger,
@@ -119,7 +117,7 @@ func (d *Driver) SetConfig(cfg *base.Config) error {
 		}
 	}
 	if err := config.validate(); err != nil {
-		return fmt.Errorf("plugin %q config: %w", PluginName, err)
+		return fmt.Errorf("plugin %q config: %w", contract.DriverName, err)
 	}
 
 	docker, err := newDockerClient(config.Endpoint)

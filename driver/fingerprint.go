@@ -8,6 +8,8 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	pstructs "github.com/hashicorp/nomad/plugins/shared/structs"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 // Fingerprint periods: a healthy daemon is checked now and then; an
@@ -98,14 +100,14 @@ func dockerAttributes(ctx context.Context, docker *client.Client) (map[string]*p
 	if err != nil {
 		return nil, err
 	}
-	prefix := "driver." + PluginName + "."
+	prefix := "driver." + contract.DriverName + "."
 	attrs := map[string]*pstructs.Attribute{
-		"driver." + PluginName:    pstructs.NewBoolAttribute(true),
-		prefix + "version":        pstructs.NewStringAttribute(version.Version),
-		prefix + "api_version":    pstructs.NewStringAttribute(version.APIVersion),
-		prefix + "cgroup_version": pstructs.NewStringAttribute(info.CgroupVersion),
-		prefix + "cgroup_driver":  pstructs.NewStringAttribute(info.CgroupDriver),
-		prefix + "plugin_version": pstructs.NewStringAttribute(PluginVersion),
+		"driver." + contract.DriverName: pstructs.NewBoolAttribute(true),
+		prefix + "version":              pstructs.NewStringAttribute(version.Version),
+		prefix + "api_version":          pstructs.NewStringAttribute(version.APIVersion),
+		prefix + "cgroup_version":       pstructs.NewStringAttribute(info.CgroupVersion),
+		prefix + "cgroup_driver":        pstructs.NewStringAttribute(info.CgroupDriver),
+		prefix + "plugin_version":       pstructs.NewStringAttribute(PluginVersion),
 	}
 	return attrs, nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 func TestStartTask_HostNetworkMountsEnvAndExitCode(t *testing.T) {
@@ -255,7 +257,7 @@ func TestDestroyTask_RemovesContainer(t *testing.T) {
 func TestStartTask_MountsTaskRuntimeReadOnly(t *testing.T) {
 	td := newTestDriver(t, &PluginConfig{TaskRuntime: "/bin/busybox"})
 	task := newTask(t, TaskConfig{Command: "sh", Args: []string{"-c",
-		"test -x " + TaskRuntimePath + " || exit 2; touch " + TaskRuntimePath + " 2>/dev/null && exit 3; exit 0"}})
+		"test -x " + contract.RuntimePath + " || exit 2; touch " + contract.RuntimePath + " 2>/dev/null && exit 3; exit 0"}})
 	td.start(t, task)
 	must.Eq(t, 0, td.wait(t, task.ID, time.Minute).ExitCode, must.Sprint("runtime must be present, executable and read-only"))
 }

@@ -6,16 +6,17 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 // Each bad job fails its task with an event naming the field and the value
 // at fault, and neither the agent nor the plugin goes down.
 func TestBadInput(t *testing.T) {
 	c := shared(t)
-	pluginPID, err := c.PluginPID(nomadtest.DriverName)
+	pluginPID, err := c.PluginPID(contract.DriverName)
 	must.NoError(t, err)
 
 	outside := t.TempDir() // not under the driver's allowed_mounts

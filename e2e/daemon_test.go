@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/dockmr/dockmr/e2e/nomadtest"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/google/uuid"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/e2e/nomadtest"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // While the Docker daemon is unreachable the driver is unhealthy, with a
@@ -30,7 +32,7 @@ func TestDaemonOutage(t *testing.T) {
 	before := runScript(t, c, termScript, nil)
 	before = waitRunning(t, c, before.ID)
 	waitStdout(t, c, before.ID, "ready\n")
-	pluginPID, err := c.PluginPID(nomadtest.DriverName)
+	pluginPID, err := c.PluginPID(contract.DriverName)
 	must.NoError(t, err)
 
 	t.Run("dies during start", func(t *testing.T) {
@@ -45,7 +47,7 @@ func TestDaemonOutage(t *testing.T) {
 	})
 
 	must.NoError(t, proxy.Down())
-	info, err := c.WaitDriver(t.Context(), nomadtest.DriverName, false)
+	info, err := c.WaitDriver(t.Context(), contract.DriverName, false)
 	must.NoError(t, err)
 	must.StrContains(t, info.HealthDescription, "unreachable")
 	must.StrContains(t, info.HealthDescription, proxy.Endpoint())
@@ -73,9 +75,9 @@ func TestDaemonOutage(t *testing.T) {
 	must.NoError(t, err)
 
 	must.NoError(t, proxy.Up())
-	_, err = c.WaitDriver(t.Context(), nomadtest.DriverName, true)
+	_, err = c.WaitDriver(t.Context(), contract.DriverName, true)
 	must.NoError(t, err)
-	now, err := c.PluginPID(nomadtest.DriverName)
+	now, err := c.PluginPID(contract.DriverName)
 	must.NoError(t, err)
 	must.Eq(t, pluginPID, now, must.Sprint("the plugin process was replaced"))
 	must.True(t, c.ClientRunning())

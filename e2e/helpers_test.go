@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/dockmr/dockmr/e2e/nomadtest"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/e2e/nomadtest"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // task is the task name in every job file under testdata.
@@ -133,10 +135,10 @@ func inspect(t *testing.T, alloc *api.Allocation) container.InspectResponse {
 // still reports the driver healthy: bad input must not take either down.
 func requireHealthy(t *testing.T, c *nomadtest.Cluster, pid int) {
 	t.Helper()
-	now, err := c.PluginPID(nomadtest.DriverName)
+	now, err := c.PluginPID(contract.DriverName)
 	must.NoError(t, err)
 	must.Eq(t, pid, now, must.Sprint("the plugin process was replaced"))
-	info, err := c.Driver(nomadtest.DriverName)
+	info, err := c.Driver(contract.DriverName)
 	must.NoError(t, err)
 	must.True(t, info.Healthy, must.Sprintf("driver unhealthy: %q", info.HealthDescription))
 	must.True(t, c.ClientRunning())

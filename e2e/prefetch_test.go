@@ -11,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/dockmr/dockmr/internal/testimage"
-	"github.com/hashicorp/nomad/api"
-	"github.com/shoenig/test/must"
 )
 
 // cliRun is one run of the dockmr binary.
@@ -165,7 +167,7 @@ func runOnEveryNode(t *testing.T, dev *devcluster.Cluster, image string) []*api.
 		RestartPolicy: &api.RestartPolicy{Attempts: ptrTo(0), Mode: ptrTo("fail")},
 		Tasks: []*api.Task{{
 			Name:      task,
-			Driver:    nomadtest.DriverName,
+			Driver:    contract.DriverName,
 			Config:    map[string]any{"image": image, "command": "echo", "args": []string{"ran"}},
 			Resources: &api.Resources{CPU: ptrTo(50), MemoryMB: ptrTo(16)},
 		}},

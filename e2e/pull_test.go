@@ -9,11 +9,13 @@ import (
 	"time"
 
 	dockerimage "github.com/docker/docker/api/types/image"
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/dockmr/dockmr/e2e/registrytest"
 	"github.com/dockmr/dockmr/internal/testimage"
-	"github.com/hashicorp/nomad/api"
-	"github.com/shoenig/test/must"
 )
 
 // pullFixture serves a copy of the test image from a local registry under a
@@ -81,7 +83,7 @@ func TestImagePull(t *testing.T) {
 func TestImagePullTimeout(t *testing.T) {
 	c := shared(t)
 	reg, _, _, ref := pullFixture(t)
-	pluginPID, err := c.PluginPID(nomadtest.DriverName)
+	pluginPID, err := c.PluginPID(contract.DriverName)
 	must.NoError(t, err)
 
 	reg.Hang(true)

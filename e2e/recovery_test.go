@@ -10,10 +10,12 @@ import (
 	"testing"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/dockmr/dockmr/e2e/nomadtest"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/e2e/nomadtest"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // counterScript prints 1, 2, 3... one line every 10 ms until the file
@@ -35,7 +37,7 @@ func TestPluginKilledMidTask(t *testing.T) {
 	waitStdout(t, c, other.ID, "ready\n")
 	lines := waitLines(t, c, counter.ID, 50)
 
-	oldPID, err := c.KillPlugin(nomadtest.DriverName)
+	oldPID, err := c.KillPlugin(contract.DriverName)
 	must.NoError(t, err)
 	newPID := waitNewPlugin(t, c, oldPID)
 	t.Logf("plugin %d killed after %d lines; new plugin %d", oldPID, lines, newPID)
@@ -134,10 +136,10 @@ func requireCounter(t *testing.T, out string) {
 func waitNewPlugin(t *testing.T, c *nomadtest.Cluster, old int) int {
 	t.Helper()
 	var pid int
-	_, err := c.WaitDriver(t.Context(), nomadtest.DriverName, true)
+	_, err := c.WaitDriver(t.Context(), contract.DriverName, true)
 	must.NoError(t, err)
 	err = nomadtest.Poll(t.Context(), "a new plugin process", func() (bool, string, error) {
-		p, err := c.PluginPID(nomadtest.DriverName)
+		p, err := c.PluginPID(contract.DriverName)
 		if err != nil {
 			return false, err.Error(), nil
 		}

@@ -3,7 +3,7 @@ package jobs
 import (
 	"fmt"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // Counters are what a task counts; a job adds up its tasks' counters.

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // inputFile is one resolved input file.

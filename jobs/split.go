@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // DefaultSplitSize is the split size that planning aims for when the job

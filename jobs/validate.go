@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // maxSortMB keeps sort buffer offsets within 32 bits.

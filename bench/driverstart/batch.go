@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/e2e/nomadtest"
 )
 
 // taskName is the one task of every benchmark allocation.

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 )
 
@@ -45,9 +46,9 @@ func takeCensus(procs, keepers []nomadtest.Process) census {
 
 func kindOf(p nomadtest.Process) string {
 	switch {
-	case p.Name() == nomadtest.DriverName && p.IsFIFOKeeper():
+	case p.Name() == contract.DriverName && p.IsFIFOKeeper():
 		return kindKeeper
-	case p.Name() == nomadtest.DriverName:
+	case p.Name() == contract.DriverName:
 		return kindPlugin
 	case p.Name() == "nomad" && len(p.Args) > 1:
 		switch p.Args[1] {

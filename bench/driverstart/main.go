@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
@@ -20,7 +21,7 @@ import (
 // drivers are compared in this order; rounds rotate it so none always runs
 // on a warmer machine. Nomad's mock driver starts nothing: its latency is
 // the floor that Nomad's client alone costs, which no driver can go below.
-var drivers = []string{nomadtest.DriverName, "docker", mockDriver}
+var drivers = []string{contract.DriverName, "docker", mockDriver}
 
 const mockDriver = "mock_driver"
 

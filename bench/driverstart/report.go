@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 )
 
@@ -99,7 +100,7 @@ func reportMemory(w io.Writer, s setup, results []*driverResult) {
 	for _, r := range results {
 		before, during, after := r.last.before, r.last.during, r.last.after
 		kind := kindPlugin
-		if r.driver != nomadtest.DriverName {
+		if r.driver != contract.DriverName {
 			kind = kindDockerLogger
 		}
 		fmt.Fprintf(w, "  %s: %s processes\n", r.driver, kind)

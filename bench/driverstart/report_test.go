@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 func TestReport(t *testing.T) {
@@ -24,7 +25,7 @@ func TestReport(t *testing.T) {
 		pss:   map[string]uint64{kindDockerLogger: 20 << 20},
 	}
 	results := []*driverResult{
-		{driver: nomadtest.DriverName, latencies: lat(time.Second, 2*time.Second, 3*time.Second), last: batch{before: empty, during: empty, after: empty}},
+		{driver: contract.DriverName, latencies: lat(time.Second, 2*time.Second, 3*time.Second), last: batch{before: empty, during: empty, after: empty}},
 		{driver: "docker", latencies: lat(4*time.Second, 4*time.Second, 8*time.Second), last: batch{before: empty, during: running, after: empty}},
 	}
 	var b strings.Builder

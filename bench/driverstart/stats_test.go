@@ -4,9 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/e2e/nomadtest"
 )
 
 func TestStartLatency(t *testing.T) {

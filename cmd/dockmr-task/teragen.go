@@ -9,8 +9,8 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs/terajob"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // teragenCommand is the first argument that selects TeraGen's map run

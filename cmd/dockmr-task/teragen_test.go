@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 func nomadEnv(k string) string {

@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/nomad"
 )
@@ -28,7 +30,7 @@ func nomadFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "data-dir", EnvVars: []string{"DOCKMR_DATA_DIR"},
 			Usage: "shared directory that every Nomad client sees at the same path, mounted into every task; input and output must be under it (repeatable)"},
 		&cli.StringSliceFlag{Name: "datacenter", Usage: "Nomad datacenter to run in (repeatable); default all"},
-		&cli.IntFlag{Name: "cpu", Usage: "CPU of each task in MHz", DefaultText: "500"},
+		&cli.IntFlag{Name: "cpu", Usage: "CPU of each task in MHz", DefaultText: strconv.Itoa(contract.DefaultCPU)},
 		&cli.IntFlag{Name: "memory", Usage: "memory each task reserves, in MiB", DefaultText: "1.5 × --sort-mb + 64"},
 		&cli.IntFlag{Name: "memory-max", Usage: "memory each task may use when the node has it free (page cache included), in MiB; needs memory oversubscription on the Nomad servers", DefaultText: "4 × --memory, at least 2048"},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "submit the job, print its ID and return; see 'dockmr status'"},

@@ -6,9 +6,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/terajob"
+	"github.com/dockmr/dockmr/tera"
 )
 
 func teragenCommand() *cli.Command {

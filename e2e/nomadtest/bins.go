@@ -13,10 +13,6 @@ import (
 // binaries; `make test` sets it. Without it the repository's bin/ is used.
 const BinEnv = "DOCKMR_BIN"
 
-// DriverName is the name of the dockmr task driver, which is also the file
-// name of its plugin binary.
-const DriverName = devcluster.DriverName
-
 // Binaries locates the programs an end-to-end test runs.
 type Binaries = devcluster.Binaries
 

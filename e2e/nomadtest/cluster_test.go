@@ -9,9 +9,11 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // TestClusterLifecycle drives Nomad's built-in docker driver through the
@@ -25,7 +27,7 @@ func TestClusterLifecycle(t *testing.T) {
 	image := testimage.EnsureT(t)
 	ctx := context.Background()
 
-	c, err := Start(ctx, Options{WaitDrivers: []string{"docker", DriverName}})
+	c, err := Start(ctx, Options{WaitDrivers: []string{"docker", contract.DriverName}})
 	must.NoError(t, err)
 	closed := false
 	t.Cleanup(func() {
@@ -66,7 +68,7 @@ func TestClusterLifecycle(t *testing.T) {
 	must.NoError(t, err)
 	must.True(t, hasProcess(procs, c.ClientPID(), "nomad", "agent"), must.Sprintf("client agent missing from %v", procs))
 	must.True(t, hasProcess(procs, 0, "nomad", "docker_logger"), must.Sprintf("docker_logger missing from %v", procs))
-	pid, err := c.PluginPID(DriverName)
+	pid, err := c.PluginPID(contract.DriverName)
 	must.NoError(t, err)
 	must.Positive(t, pid)
 

@@ -27,13 +27,15 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 // Service names of dockmr's programs, the service.name of their resource
 // unless OTEL_SERVICE_NAME says otherwise.
 const (
 	ServiceCLI    = "dockmr"
-	ServiceDriver = "dockmr-driver"
+	ServiceDriver = contract.DriverName
 	ServiceTask   = "dockmr-task"
 )
 

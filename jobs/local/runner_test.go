@@ -5,8 +5,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/tera"
 )
 
 func TestTeraGenJobWritesTestVectors(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
@@ -74,10 +75,10 @@ func amJob(spec AMSpec, env map[string]string) (*api.Job, error) {
 
 	task := &api.Task{
 		Name:   AMPhase,
-		Driver: DriverName,
+		Driver: contract.DriverName,
 		Config: map[string]any{
 			"image":   image,
-			"command": RuntimePath,
+			"command": contract.RuntimePath,
 			"args":    []string{"am", "--spec", amSpecPath},
 			"mounts":  dataMounts(spec.Settings.DataDirs),
 			"labels":  []map[string]string{{LabelJobID: plan.ID}},

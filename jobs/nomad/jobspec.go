@@ -8,15 +8,9 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/jobs"
 )
-
-// DriverName is the task driver the phases run under.
-const DriverName = "dockmr-driver"
-
-// RuntimePath is where dockmr-driver mounts the dockmr-task runtime in every
-// container (the driver's task_runtime setting).
-const RuntimePath = "/.dockmr/bin/dockmr-task"
 
 // Meta keys put on every Nomad job of a dockmr job, so that `dockmr list`,
 // `status` and `cancel` find a job's phases from Nomad alone.
@@ -132,7 +126,7 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 	}
 	cpu, mem := s.CPU, s.MemoryMB
 	if cpu <= 0 {
-		cpu = 500
+		cpu = contract.DefaultCPU
 	}
 	if mem <= 0 {
 		// Room for the sort buffer, a merge's read buffers and the
@@ -147,10 +141,10 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 
 	task := &api.Task{
 		Name:   string(kind),
-		Driver: DriverName,
+		Driver: contract.DriverName,
 		Config: map[string]any{
 			"image":   image,
-			"command": RuntimePath,
+			"command": contract.RuntimePath,
 			"args":    []string{"--plan", plan.PlanFile(), string(kind)},
 			"mounts":  dataMounts(s.DataDirs),
 			"labels":  []map[string]string{{LabelJobID: plan.ID}},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -44,9 +45,9 @@ func TestPhaseJob(t *testing.T) {
 	must.Eq(t, 5*time.Second, *tg.ReschedulePolicy.Delay)
 
 	task := tg.Tasks[0]
-	must.Eq(t, DriverName, task.Driver)
+	must.Eq(t, contract.DriverName, task.Driver)
 	must.Eq(t, "dockmr/examples:dev", task.Config["image"])
-	must.Eq(t, RuntimePath, task.Config["command"])
+	must.Eq(t, contract.RuntimePath, task.Config["command"])
 	must.Eq(t, []string{"--plan", plan.PlanFile(), "map"}, task.Config["args"].([]string))
 	must.Eq(t, []map[string]any{{"source": "/srv/data", "target": "/srv/data", "readonly": false}}, task.Config["mounts"].([]map[string]any))
 	must.Eq(t, 448, *task.Resources.MemoryMB)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 // PrefetchArg makes dockmr-task report that its image is present and exit:
@@ -90,13 +92,13 @@ func isURL(s string) bool {
 func PrefetchJob(id string, o PrefetchOptions) *api.Job {
 	config := map[string]any{
 		"image":      o.Image,
-		"entrypoint": []string{RuntimePath},
+		"entrypoint": []string{contract.RuntimePath},
 		"args":       []string{PrefetchArg},
 		"force_pull": o.Force,
 	}
 	task := &api.Task{
 		Name:   prefetchTask,
-		Driver: DriverName,
+		Driver: contract.DriverName,
 		Config: config,
 		Resources: &api.Resources{
 			CPU:      ptr(20),
@@ -149,7 +151,7 @@ func Prefetch(ctx context.Context, client *api.Client, o PrefetchOptions) ([]Nod
 		return nil, err
 	}
 	if len(nodes) == 0 {
-		return nil, fmt.Errorf("prefetch: no ready client node has %s healthy%s", DriverName, inDatacenters(o.Datacenters))
+		return nil, fmt.Errorf("prefetch: no ready client node has %s healthy%s", contract.DriverName, inDatacenters(o.Datacenters))
 	}
 	id := PrefetchJobPrefix + randomSuffix()
 	if _, _, err := client.Jobs().Register(PrefetchJob(id, o), nil); err != nil {
@@ -173,7 +175,7 @@ func driverNodes(client *api.Client, datacenters []string) (map[string]string, e
 	}
 	nodes := map[string]string{}
 	for _, n := range stubs {
-		d := n.Drivers[DriverName]
+		d := n.Drivers[contract.DriverName]
 		if n.Status != api.NodeStatusReady || n.SchedulingEligibility != api.NodeSchedulingEligible || d == nil || !d.Healthy {
 			continue
 		}

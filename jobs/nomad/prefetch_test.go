@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/contract"
 )
 
 func TestPrefetchJob_OneShortTaskPerNode(t *testing.T) {
@@ -14,9 +16,9 @@ func TestPrefetchJob_OneShortTaskPerNode(t *testing.T) {
 	must.Eq(t, api.JobTypeSysbatch, *job.Type)
 	must.Eq(t, []string{"*"}, job.Datacenters)
 	task := job.TaskGroups[0].Tasks[0]
-	must.Eq(t, DriverName, task.Driver)
+	must.Eq(t, contract.DriverName, task.Driver)
 	must.Eq(t, "reg:5000/app:1", task.Config["image"])
-	must.Eq[any](t, []string{RuntimePath}, task.Config["entrypoint"])
+	must.Eq[any](t, []string{contract.RuntimePath}, task.Config["entrypoint"])
 	must.Eq[any](t, []string{PrefetchArg}, task.Config["args"])
 	must.Eq(t, true, task.Config["force_pull"])
 	must.Nil(t, task.Config["load"])

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // benchInput writes rows of ascii records into files of perFile rows, once

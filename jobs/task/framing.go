@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // framing says where records end and what their keys are.

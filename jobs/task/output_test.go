@@ -5,7 +5,7 @@ import (
 	"hash/crc32"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // The sum is the same however the stream is cut into chunks.

@@ -6,7 +6,7 @@ import (
 	"hash/crc32"
 	"math/bits"
 
-	"github.com/dockmr/dockmr/examples/tera"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // recordSum counts the records of a byte stream and sums their CRC-32s,

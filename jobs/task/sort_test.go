@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // teraInput writes rows [0, rows) in format as files of rowsPerFile rows

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // teraGen writes the records of the split's rows: TeraGen's map.

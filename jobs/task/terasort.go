@@ -6,9 +6,9 @@ import (
 	"os"
 	"sort"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // sortOverhead bounds what tera.SortRecordsTo needs per record besides

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/terajob"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // genTasks returns the tasks of a TeraGen job, each with its own attempt.

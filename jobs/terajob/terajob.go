@@ -1,5 +1,5 @@
 // Package terajob builds dockmr's Hadoop-compatible TeraGen, TeraSort and
-// TeraValidate jobs out of the record logic of examples/tera: TeraGen is a
+// TeraValidate jobs out of the record logic of package tera: TeraGen is a
 // map-only job whose maps generate row ranges, TeraSort samples its input
 // for cut points and sorts with identity map and reduce under a total-order
 // partitioner, and TeraValidate checks each split in a map and the order
@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/tera"
 )
 
 // SampleSize is how many keys TeraSort samples for its cut points, as

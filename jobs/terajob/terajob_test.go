@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockmr/dockmr/examples/tera"
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/internal/testbin"
 	"github.com/dockmr/dockmr/jobs/local"
 	"github.com/dockmr/dockmr/jobs/terajob"
+	"github.com/dockmr/dockmr/tera"
 )
 
 var runner *local.Runner
