@@ -92,6 +92,7 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 	retries := retryWatch{after: max(3*delay, minRetryNudge)}
 	var index uint64
 	var last Progress
+	down := outage{max: maxOutage}
 	for {
 		q := (&api.QueryOptions{WaitIndex: index, WaitTime: wait}).WithContext(ctx)
 		allocs, meta, err := r.Client.Jobs().Allocations(jobID, true, q)
@@ -99,8 +100,15 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if down.tolerate(err, time.Now()) {
+				if err := sleepCtx(ctx, outageRetry); err != nil {
+					return err
+				}
+				continue
+			}
 			return fmt.Errorf("follow Nomad job %s: %w", jobID, err)
 		}
+		down.over()
 		index = meta.LastIndex
 		spans.update(allocs)
 		v := state.judge(allocs)
