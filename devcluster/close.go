@@ -11,8 +11,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/dockmr/dockmr/internal/mountinfo"
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/internal/mountinfo"
 )
 
 // jobStopTimeout bounds the wait for the cluster's tasks to stop when it

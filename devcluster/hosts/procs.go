@@ -3,6 +3,7 @@ package hosts
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -60,6 +61,9 @@ func killAllIn(path string) error {
 		for _, pid := range pids {
 			if !zombie(pid) {
 				syscall.Kill(pid, syscall.SIGKILL)
+				// A frozen process (a paused container) takes its
+				// SIGKILL only once thawed.
+				thaw(pid)
 				alive++
 			}
 		}
@@ -113,4 +117,28 @@ func alive(pid int, start uint64) bool {
 	}
 	st := startTime(pid)
 	return st != 0 && st == start && !zombie(pid)
+}
+
+// thaw lets the process's cgroup run again if it is frozen, through the
+// freezer of cgroup v1 or cgroup.freeze of v2. Errors are left to the
+// caller, who sees the process survive.
+func thaw(pid int) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return
+	}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 || strings.Contains(f[2], "..") {
+			continue
+		}
+		switch {
+		case f[1] == "freezer":
+			os.WriteFile(filepath.Join("/sys/fs/cgroup/freezer", f[2], "freezer.state"), []byte("THAWED"), 0)
+		case f[0] == "0" && f[1] == "":
+			for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+				os.WriteFile(filepath.Join(root, f[2], "cgroup.freeze"), []byte("0"), 0)
+			}
+		}
+	}
 }
