@@ -171,19 +171,14 @@ func recorder(c *cli.Context, runner, inner jobs.Runner) *history.Recorder {
 }
 
 // positional checks the run flags and returns the command's arguments,
-// which must be exactly as many as names. Flags go before arguments; one
-// after them is explained.
+// which must be exactly as many as names. Flags may come before or after
+// the arguments (main moves them first); after "--" everything is an
+// argument.
 func positional(c *cli.Context, names ...string) ([]string, error) {
 	if err := checkRunFlags(c); err != nil {
 		return nil, err
 	}
 	args := c.Args().Slice()
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			return nil, usageErrorf("%s: flag %s comes after the arguments; put flags before %s",
-				commandName(c), a, strings.Join(names, " "))
-		}
-	}
 	if len(args) != len(names) {
 		return nil, usageErrorf("%s: got %d arguments, want %s; run 'dockmr %s --help' for usage",
 			commandName(c), len(args), strings.Join(names, " "), commandName(c))
