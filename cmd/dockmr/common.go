@@ -137,7 +137,7 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 		return err
 	}
 	f := newFollower(r, c.App.ErrWriter)
-	res, err := recorder(c, f, r).Run(c.Context, plan)
+	rec, res, err := recorder(c, f, r).RunRecorded(c.Context, plan)
 	f.end()
 	if errors.Is(err, jobs.ErrOutputExists) {
 		return fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
@@ -148,12 +148,13 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 	if err != nil {
 		return err
 	}
+	summary := summarize(res, rec)
 	if !c.Bool("json") {
-		f.summary(c.App.ErrWriter, res)
+		printSummary(c.App.ErrWriter, summary)
 		return report(c.App.Writer, res)
 	}
 	reportErr := report(io.Discard, res)
-	if err := printJSON(c.App.Writer, f.result(res)); err != nil {
+	if err := printJSON(c.App.Writer, summary); err != nil {
 		return err
 	}
 	return reportErr

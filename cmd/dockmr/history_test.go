@@ -128,3 +128,52 @@ func TestHistoryBadInput(t *testing.T) {
 // barElement finds the bars of a history page: elements with a
 // data-attempt attribute.
 var barElement = regexp.MustCompile(`<[a-z]+ [^>]*\bdata-attempt="`)
+
+// A --local job whose task failed twice and then succeeded says so in its
+// summary, table and JSON, as its history does.
+func TestSummaryAgreesWithHistory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("b\na\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	count := filepath.Join(dir, "tries")
+	spec := filepath.Join(dir, "flaky.hcl")
+	if err := os.WriteFile(spec, []byte(`job "flaky" {
+  input  = "in.txt"
+  output = "out"
+  map {
+    command = "echo x >> `+count+`; if [ $(wc -l < `+count+`) -gt 2 ]; then cat; else echo 'mapper: not yet' >&2; exit 3; fi"
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ok(t, "run", "--local", "--max-attempts", "3", spec)
+	var row []string
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if f := strings.Fields(line); len(f) > 4 && f[0] == "map" {
+			row = f
+		}
+	}
+	if len(row) < 4 || row[1] != "1" || row[2] != "3" || row[3] != "2" {
+		t.Errorf("summary's map row %q, want 1 task, 3 attempts, 2 failed:\n%s", row, r.stderr)
+	}
+	var rec history.Record
+	if err := json.Unmarshal([]byte(ok(t, "history", "--json", filepath.Join(dir, "out")).stdout), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Phases) != 1 || rec.Phases[0].Attempts != 3 || rec.Phases[0].FailedAttempts != 2 {
+		t.Errorf("history phases %+v, want one with 3 attempts, 2 failed", rec.Phases)
+	}
+
+	out2 := filepath.Join(dir, "out2")
+	r = ok(t, "run", "--local", "--max-attempts", "3", "--json", "--output", out2, spec)
+	var s jobSummary
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	// The count file says 3 lines already: the second job succeeds at once.
+	if len(s.Phases) != 1 || s.Phases[0].Attempts != 1 || s.Phases[0].Failed != 0 {
+		t.Errorf("--json summary phases %+v, want 1 attempt, none failed", s.Phases)
+	}
+}

@@ -62,6 +62,26 @@ type Phase struct {
 	Counters jobs.Counters `json:"counters"`
 }
 
+// Count sets the phase's attempt figures and counters from its attempts:
+// every attempt counts, failed ones count as failed too, and committed ones
+// add their counters. The job's summary and its history both show these.
+func (p *Phase) Count(attempts []Attempt) {
+	p.Attempts, p.FailedAttempts, p.Committed = 0, 0, 0
+	p.Counters = jobs.Counters{}
+	for _, a := range attempts {
+		p.Attempts++
+		if a.Failed() {
+			p.FailedAttempts++
+		}
+		if a.State == AttemptCommitted {
+			p.Committed++
+			if a.Counters != nil {
+				p.Counters.Add(*a.Counters)
+			}
+		}
+	}
+}
+
 // The states of an attempt.
 const (
 	// AttemptCommitted is the attempt whose output is the task's.
