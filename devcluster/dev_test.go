@@ -25,7 +25,10 @@ func dockmrBinary(t *testing.T) string {
 			return p
 		}
 	}
-	_, file, _, _ := runtime.Caller(0)
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("no caller to find the source directory by")
+	}
 	out := filepath.Join(t.TempDir(), "dockmr")
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/dockmr")
 	cmd.Dir = filepath.Join(filepath.Dir(file), "..")
@@ -57,7 +60,7 @@ func TestDevCommand(t *testing.T) {
 	stdout, err := cmd.StdoutPipe()
 	must.NoError(t, err)
 	must.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill() })
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // it may have exited
 
 	lines := bufio.NewScanner(stdout)
 	var printed []string

@@ -25,7 +25,10 @@ func TestDemo(t *testing.T) {
 		t.Skip("starts a Nomad cluster and containers")
 	}
 	image := testimage.EnsureT(t)
-	_, file, _, _ := runtime.Caller(0)
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("no caller to find the source directory by")
+	}
 	dir := filepath.Dir(file)
 	bin := os.Getenv("DOCKMR_BIN")
 	if bin == "" {

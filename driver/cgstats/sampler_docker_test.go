@@ -16,11 +16,12 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
-	"github.com/dockmr/dockmr/driver/cgstats"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/client/lib/cpustats"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/driver/cgstats"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // hostCompute stands in for the agent's view of this machine.

@@ -25,7 +25,10 @@ func binDir() string {
 	if dir := os.Getenv("DOCKMR_BIN"); dir != "" {
 		return dir
 	}
-	_, file, _, _ := runtime.Caller(0)
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("no caller to find the source directory by")
+	}
 	return filepath.Join(filepath.Dir(file), "..", "..", "bin")
 }
 

@@ -139,7 +139,9 @@ func (r *Runner) nudge(jobID string) {
 	if err != nil || !blockedOnDrivers(evals) {
 		return
 	}
-	_, _, _ = r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil)
+	if _, _, err := r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil); err != nil {
+		return // nudged again when next due
+	}
 }
 
 // explain adds the end of the failed attempt's stderr to its failure, when
@@ -170,7 +172,10 @@ func stderrTail(c *api.Client, alloc *api.Allocation, task string, n int64) stri
 				return strings.TrimSpace(b.String())
 			}
 			b.Write(f.Data)
-		case <-errs:
+		case err := <-errs:
+			if err != nil && b.Len() == 0 {
+				return "" // the log could not be read
+			}
 			return strings.TrimSpace(b.String())
 		case <-ctx.Done():
 			return strings.TrimSpace(b.String())

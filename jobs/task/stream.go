@@ -86,8 +86,9 @@ func (a *attempt) runStream(ctx context.Context, role string, ph *jobs.Phase, en
 	}()
 	readErr := emitLines(stdout, e)
 	if readErr != nil {
-		cmd.Process.Kill()
-		io.Copy(io.Discard, stdout)
+		// readErr is the failure; the kill and the drain only end the command.
+		_ = cmd.Process.Kill()
+		_, _ = io.Copy(io.Discard, stdout)
 	}
 	feedErr := <-fed
 	waitErr := cmd.Wait()
