@@ -177,3 +177,89 @@ func TestSummaryAgreesWithHistory(t *testing.T) {
 		t.Errorf("--json summary phases %+v, want 1 attempt, none failed", s.Phases)
 	}
 }
+
+// A streaming mapper that prints a traceback and exits 1: the error, the
+// history and `dockmr logs OUTDIR` keep the traceback's lines; a long
+// stderr is kept by its end, bounded.
+func TestFailedTaskKeepsItsStderrTail(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("one\ntwo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	traceback := []string{
+		"Traceback (most recent call last):",
+		`  File "mapper.py", line 3, in <module>`,
+		"    parse(line)",
+		"ValueError: bad record 'one'",
+	}
+	mapper := filepath.Join(dir, "mapper.sh")
+	script := "i=0; while [ $i -lt 2000 ]; do i=$((i+1)); echo \"noise $i\"; done >&2\n" +
+		"printf '%s\\n' " + shellQuote(traceback) + " >&2\nexit 1\n"
+	if err := os.WriteFile(mapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(dir, "tb.hcl")
+	if err := os.WriteFile(spec, []byte(`job "tb" {
+  input  = "in.txt"
+  output = "out"
+  map {
+    command = ["/bin/sh", "`+mapper+`"]
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := dockmrRun(t, "run", "--local", "--max-attempts", "2", spec)
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if r.code != 1 || !strings.HasPrefix(last, "dockmr: ") || !strings.Contains(last, "exit status 1: ValueError: bad record 'one' (failed 2 attempts)") {
+		t.Errorf("exit %d, last line %q; want 1 and the mapper's last line", r.code, last)
+	}
+	block := strings.Join(lines[:len(lines)-1], "\n")
+	if !strings.Contains(block, "the failed task's stderr ends with:\n") || !strings.HasSuffix(block, "\n    "+strings.Join(traceback, "\n    ")) {
+		t.Errorf("stderr before the error line does not end with the indented traceback:\n%s", block)
+	}
+	if strings.Contains(block, "noise 1\n") || !strings.Contains(block, "noise 2000") || strings.Contains(block, "dockmr-task: ") {
+		t.Errorf("the kept stderr should hold the end of the noise, not its start nor the runtime's report:\n%s", block)
+	}
+
+	var rec history.Record
+	if err := json.Unmarshal([]byte(ok(t, "history", "--json", filepath.Join(dir, "out")).stdout), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Attempts) != 2 {
+		t.Fatalf("%d attempts, want 2", len(rec.Attempts))
+	}
+	for _, a := range rec.Attempts {
+		if !strings.HasSuffix(a.StderrTail, strings.Join(traceback, "\n")) || len(a.StderrTail) > 4096 || strings.Contains(a.Failure, "\n") {
+			t.Errorf("attempt %d: failure %q, stderr tail (%d bytes) %q; want one line and the traceback within 4 KiB", a.Number, a.Failure, len(a.StderrTail), a.StderrTail)
+		}
+	}
+	if !strings.Contains(rec.Error, traceback[1]) {
+		t.Errorf("the history's error %q does not hold the traceback", rec.Error)
+	}
+
+	for _, args := range [][]string{
+		{"logs", filepath.Join(dir, "out")},
+		{"logs", filepath.Join(dir, "out"), "m-00000", "--stderr"},
+	} {
+		r := ok(t, args...)
+		if strings.Count(r.stderr, "\n    "+traceback[3]+"\n") != 2 || !strings.HasPrefix(r.stderr, "m-00000 attempt 1 on ") {
+			t.Errorf("dockmr %q printed:\n%s\nwant both attempts' tracebacks", args, r.stderr)
+		}
+	}
+	r = ok(t, "logs", filepath.Join(dir, "out"), "m-00001")
+	if !strings.Contains(r.stderr, "no stderr kept for m-00001") {
+		t.Errorf("logs of a task without a failed attempt: %q", r.stderr)
+	}
+	fails(t, 2, []string{"keeps no stdout"}, "logs", "--stdout", filepath.Join(dir, "out"))
+}
+
+// shellQuote quotes each of args for sh, joined by spaces.
+func shellQuote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}

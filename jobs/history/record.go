@@ -110,6 +110,9 @@ type Attempt struct {
 	State    string `json:"state"`
 	ExitCode int    `json:"exit_code"`
 	Failure  string `json:"failure,omitempty"`
+	// StderrTail is the end of a failed attempt's stderr: its last lines,
+	// a few KiB at most (see internal/tail).
+	StderrTail string `json:"stderr_tail,omitempty"`
 	// Queued is when the attempt was placed on its node (Nomad's
 	// Received), Started when its process or container started, Finished
 	// when it ended. A time not reached is zero.
