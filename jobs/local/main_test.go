@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/dockmr/dockmr/jobs"
-	"github.com/dockmr/dockmr/jobs/internal/testbin"
+	"github.com/dockmr/dockmr/internal/testbin"
 	"github.com/dockmr/dockmr/jobs/local"
 )
 
