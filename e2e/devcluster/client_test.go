@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shoenig/test/must"
+
 	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/e2e/clustertest"
-
-	"github.com/shoenig/test/must"
 )
 
 // TestClientRestart kills a client agent and stops another, then restarts

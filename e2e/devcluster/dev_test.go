@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoenig/test/must"
+
 	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/e2e/clustertest"
-
-	"github.com/shoenig/test/must"
 )
 
 // TestDevCommand runs `dockmr dev` as a user would: it waits for the ready

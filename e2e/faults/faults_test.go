@@ -13,15 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/devcluster"
-	"github.com/dockmr/dockmr/e2e/clustertest"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/dockerdtest"
 )
 

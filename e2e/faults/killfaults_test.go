@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/devcluster"
-	"github.com/dockmr/dockmr/e2e/clustertest"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 )
 
 // phaseTimeout bounds the wait for a phase's containers on a loaded

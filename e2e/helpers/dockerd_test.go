@@ -9,12 +9,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/dockmr/dockmr/internal/dockerdtest"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/internal/dockerdtest"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
 

@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/internal/testimage"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // dockerClient returns a client for the local daemon. Without -short the

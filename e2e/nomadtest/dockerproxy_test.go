@@ -11,8 +11,9 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 func proxyClient(t *testing.T) (*DockerProxy, *client.Client) {

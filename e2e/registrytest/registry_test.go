@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/image"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // The daemon pulls an image served by the registry, layers and all, and

@@ -13,12 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/devcluster"
-	"github.com/dockmr/dockmr/e2e/clustertest"
-
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/procstat"
 	"github.com/dockmr/dockmr/internal/testimage"
 )

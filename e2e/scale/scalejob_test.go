@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/devcluster"
-	"github.com/dockmr/dockmr/e2e/clustertest"
-
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/procstat"
 )
 
