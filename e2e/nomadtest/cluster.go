@@ -9,9 +9,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/nomad/api"
-
 	"github.com/dockmr/dockmr/devcluster"
+	"github.com/hashicorp/nomad/api"
 )
 
 // Cluster is a running one-node Nomad cluster: a server agent and a client

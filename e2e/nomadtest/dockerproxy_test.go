@@ -11,9 +11,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
-	"github.com/shoenig/test/must"
-
 	"github.com/dockmr/dockmr/internal/testimage"
+	"github.com/shoenig/test/must"
 )
 
 func proxyClient(t *testing.T) (*DockerProxy, *client.Client) {

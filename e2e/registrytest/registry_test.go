@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/image"
-	"github.com/shoenig/test/must"
-
 	"github.com/dockmr/dockmr/internal/testimage"
+	"github.com/shoenig/test/must"
 )
 
 // The daemon pulls an image served by the registry, layers and all, and
