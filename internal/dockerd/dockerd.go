@@ -207,7 +207,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	}
 	exited := make(chan struct{})
 	go func() {
-		cmd.Wait()
+		_ = cmd.Wait() // how it ended is in cmd.ProcessState
 		close(exited)
 	}()
 	d.cmd, d.exited = cmd, exited
@@ -256,7 +256,7 @@ func (d *Daemon) Stop() error {
 		return nil
 	case <-time.After(stopTimeout):
 	}
-	d.cmd.Process.Kill()
+	_ = d.cmd.Process.Kill() // it may have exited since; the wait below tells
 	<-d.exited
 	return fmt.Errorf("dockerd at %s did not stop within %s and was killed", d.Endpoint(), stopTimeout)
 }
@@ -297,14 +297,19 @@ func (d *Daemon) Close() error {
 // and removes dir: what is left of a daemon's directory once it has
 // stopped.
 func RemoveDir(dir string) error {
-	mounts, err := mountinfo.Under(dir)
+	mounts, merr := mountinfo.Under(dir)
+	var uerrs []error
 	for _, m := range mounts {
-		syscall.Unmount(m, syscall.MNT_DETACH)
+		// EINVAL: no longer a mount point.
+		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) {
+			uerrs = append(uerrs, fmt.Errorf("unmount %s: %w", m, uerr))
+		}
 	}
 	if rerr := os.RemoveAll(dir); rerr != nil {
-		return errors.Join(err, fmt.Errorf("remove %s: %w", dir, rerr))
+		// What could not be unmounted explains what could not be removed.
+		return errors.Join(merr, errors.Join(uerrs...), fmt.Errorf("remove %s: %w", dir, rerr))
 	}
-	return err
+	return nil
 }
 
 // LoadImage copies the image ref from the daemon of from into this one,
