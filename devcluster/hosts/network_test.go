@@ -58,7 +58,7 @@ func TestNetwork(t *testing.T) {
 		inNS = slices.Contains(pids, sleeper.Process.Pid)
 	}
 	must.NoError(t, a.Remove(ctx))
-	sleeper.Wait()
+	_ = sleeper.Wait() // killed: the error says so
 	_, err = os.Stat(a.NetNSPath())
 	must.True(t, os.IsNotExist(err))
 	must.ErrorContains(t, a.Cut(ctx), "was removed")

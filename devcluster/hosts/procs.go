@@ -60,7 +60,7 @@ func killAllIn(path string) error {
 		alive := 0
 		for _, pid := range pids {
 			if !zombie(pid) {
-				syscall.Kill(pid, syscall.SIGKILL)
+				_ = syscall.Kill(pid, syscall.SIGKILL) // one that is gone meanwhile needs none
 				// A frozen process (a paused container) takes its
 				// SIGKILL only once thawed.
 				thaw(pid)
@@ -134,10 +134,10 @@ func thaw(pid int) {
 		}
 		switch {
 		case f[1] == "freezer":
-			os.WriteFile(filepath.Join("/sys/fs/cgroup/freezer", f[2], "freezer.state"), []byte("THAWED"), 0)
+			_ = os.WriteFile(filepath.Join("/sys/fs/cgroup/freezer", f[2], "freezer.state"), []byte("THAWED"), 0)
 		case f[0] == "0" && f[1] == "":
 			for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
-				os.WriteFile(filepath.Join(root, f[2], "cgroup.freeze"), []byte("0"), 0)
+				_ = os.WriteFile(filepath.Join(root, f[2], "cgroup.freeze"), []byte("0"), 0)
 			}
 		}
 	}

@@ -100,7 +100,7 @@ func pause(t *testing.T, h *devcluster.Host, list []container.Summary) []string 
 func unpause(t *testing.T, h *devcluster.Host, ids []string) {
 	t.Helper()
 	for _, id := range ids {
-		docker(t, h).ContainerUnpause(context.Background(), id)
+		_ = docker(t, h).ContainerUnpause(context.Background(), id)
 	}
 }
 

@@ -16,9 +16,11 @@ import (
 // TestCutDuringMap cuts a host off the network while its map runs (frozen
 // first, so that the cut hits it mid-task): the server marks the node
 // down and its allocations lost, Nomad replaces them on the other hosts,
-// and the runner counts each as a failed attempt. The host comes back
-// once that has happened; its client learns its allocations are lost and
-// stops them. The job's answer is exact and no container is left.
+// and the runner counts each as an attempt. The host comes back once that
+// has happened and its tasks are thawed; its client learns its
+// allocations are lost and stops them, unless they end first (their
+// commit then loses to the replacement's, or wins with the same bytes).
+// The job's answer is exact and no container is left.
 func TestCutDuringMap(t *testing.T) { cutDuring(t, "map") }
 
 // TestCutDuringReduce is TestCutDuringMap during the reduce phase.
@@ -30,21 +32,22 @@ func cutDuring(t *testing.T, phase string) {
 	j.start()
 	h, frozen := freezeOnAHost(t, cluster, phase)
 	must.NoError(t, h.Cut(ctx))
-	t.Cleanup(func() { h.Restore(ctx) })
+	t.Cleanup(func() { _ = h.Restore(ctx) }) // for a test that failed while it was cut
 	waitNode(t, cluster, h, api.NodeStatusDown)
 	must.NoError(t, h.Restore(ctx))
 	unpause(t, h, frozen)
 
 	sum := j.wait(fmt.Sprintf("host cut during %s", phase))
 	j.checkOutput(sum.Checksum)
-	failed := 0
 	for _, p := range sum.Phases {
-		must.Eq(t, p.Tasks+p.Failed, p.Attempts, must.Sprint(p.Phase))
+		// A lost attempt of the restored host may yet end well: its
+		// task ran on once thawed, and whichever commit came second
+		// was dropped.
+		must.GreaterEq(t, p.Tasks+p.Failed, p.Attempts, must.Sprint(p.Phase))
 		if p.Phase == phase {
-			failed = p.Failed
+			must.Greater(t, p.Tasks, p.Attempts, must.Sprintf("the cut host's %s attempts ran again elsewhere", phase))
 		}
 	}
-	must.Positive(t, failed, must.Sprintf("the cut host's %s attempts were lost", phase))
 	waitNode(t, cluster, h, api.NodeStatusReady)
 	waitNoContainers(t, cluster, sum.ID)
 }

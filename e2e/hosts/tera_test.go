@@ -129,8 +129,8 @@ func (j *teraJob) start(flags ...string) {
 	must.NoError(j.t, j.cmd.Start())
 	j.t.Cleanup(func() {
 		if j.cmd.ProcessState == nil {
-			j.cmd.Process.Kill()
-			j.cmd.Wait()
+			_ = j.cmd.Process.Kill() // a test that failed: the job is abandoned
+			_ = j.cmd.Wait()
 		}
 	})
 }
@@ -140,7 +140,7 @@ func (j *teraJob) start(flags ...string) {
 // is reported, never asserted.
 func (j *teraJob) wait(fault string) teraSummary {
 	j.t.Helper()
-	timer := time.AfterFunc(teraTimeout, func() { j.cmd.Process.Kill() })
+	timer := time.AfterFunc(teraTimeout, func() { _ = j.cmd.Process.Kill() }) // reported below
 	err := j.cmd.Wait()
 	if !timer.Stop() {
 		j.t.Fatalf("dockmr terasort did not end within %s and was killed\nstderr:\n%s", teraTimeout, j.stderr.String())
