@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What several hosts cost a job, and what a network fault costs it. Runs a
-# terasort (10m rows, 1 GB; one map and one reduce per host) on clusters
+# terasort (10m rows, 1 GB; three maps and three reduces, 256 MiB sort
+# buffers) on clusters
 # of hosts on this machine (`dockmr dev --hosts`: every node a network
 # namespace with its own address and Docker daemon) and prints each run's
 # wall time and its ratio to the run on three hosts without a fault:
@@ -16,7 +17,8 @@
 #   host lost              a host gone for good (agent, daemon, containers
 #                          and namespace) while its map runs
 #
-# The runs are the tests of e2e/hosts (DOCKMR_HOSTS_ROWS sets their size),
+# The runs are the tests of e2e/hosts (DOCKMR_HOSTS_ROWS and
+# DOCKMR_HOSTS_SORT_MB set their size and sort buffer),
 # which log the job's wall time (submit to commit, as the dockmr command
 # saw it); each also checks the output (teravalidate, teragen's checksum,
 # no partial or doubled part files) and that no container is left.
@@ -50,7 +52,7 @@ done
 
 log=$(mktemp "${TMPDIR:-/tmp}/hosts.XXXXXX")
 tests='^(TestTerasortOnOneHost|TestTerasortOnHosts|TestCutDuringMap|TestCutDuringReduce|TestServerRestart|TestLostHost)$'
-if ! DOCKMR_HOSTS_ROWS=$rows go test -count="$rounds" -v -timeout 120m -run "$tests" ./e2e/hosts/ >"$log" 2>&1; then
+if ! DOCKMR_HOSTS_ROWS=$rows DOCKMR_HOSTS_SORT_MB=${DOCKMR_HOSTS_SORT_MB:-256} go test -count="$rounds" -v -timeout 120m -run "$tests" ./e2e/hosts/ >"$log" 2>&1; then
 	grep -E '^(---|FAIL|panic)|_test.go' "$log" >&2 || tail -n 50 "$log" >&2
 	echo "hosts: a test failed; no figures (the tests' output: $log)" >&2
 	exit 1

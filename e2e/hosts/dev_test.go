@@ -102,3 +102,15 @@ func startDev(t *testing.T, binDir, data string) *devRun {
 	r.left = leftoversOf(r.id)
 	return r
 }
+
+// TestDevHostsNeedsRoot runs `dockmr dev --hosts 1` as nobody: it says
+// that hosts need root, and what to use instead, and makes nothing.
+func TestDevHostsNeedsRoot(t *testing.T) {
+	cmd := exec.Command(dockmr, "dev", "--hosts", "1", "--data-dir", t.TempDir())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Dir = "/"
+	out, err := cmd.CombinedOutput()
+	must.Error(t, err)
+	must.StrContains(t, string(out), "--hosts needs root")
+	must.StrContains(t, string(out), "--clients 1 for clients on 127.0.0.1")
+}
