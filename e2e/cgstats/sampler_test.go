@@ -1,3 +1,7 @@
+// Package cgstats_test samples a real container's cgroup with
+// driver/cgstats: CPU, memory and every process of the container, on the
+// shared Docker daemon, and benchmarks a sample against Docker's one-shot
+// stats call.
 package cgstats_test
 
 import (
