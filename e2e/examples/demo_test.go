@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 func examplesDir() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		panic("no caller to find the source directory by")
+		panic("no caller to find the examples directory by")
 	}
 	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
 }
