@@ -59,7 +59,7 @@ func newFakeNomad(t *testing.T, scenes ...scene) *fakeNomad {
 // follower returns a follower of the fake's job with the clock and sleep
 // of the fake.
 func (n *fakeNomad) follower(tasks, maxAttempts int) *phaseFollower {
-	r := &Runner{WaitTime: 5 * time.Second, OutageWait: 2 * time.Minute}
+	r := &Runner{WaitTime: 5 * time.Second, Settings: Settings{OutageWait: 2 * time.Minute}}
 	f := r.follower(n, "dockmr-x-map", phaseState{phase: "map", tasks: tasks, maxAttempts: maxAttempts}, nil)
 	f.now = func() time.Time { return n.now }
 	f.sleep = n.sleep

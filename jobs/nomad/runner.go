@@ -25,9 +25,6 @@ type Runner struct {
 	Progress func(Progress)
 	// WaitTime bounds each blocking query on the phase's allocations.
 	WaitTime time.Duration
-	// OutageWait is how long a phase waits for a Nomad that does not
-	// answer before it fails; zero means DefaultOutageWait.
-	OutageWait time.Duration
 
 	// submitted are the Nomad jobs of the phases Nomad accepted, whose
 	// attempts the history lists.
@@ -77,7 +74,7 @@ func (r *Runner) follower(napi phaseAPI, jobID string, state phaseState, spans *
 	if delay <= 0 {
 		delay = minRescheduleDelay
 	}
-	outage := r.OutageWait
+	outage := r.Settings.OutageWait
 	if outage <= 0 {
 		outage = DefaultOutageWait
 	}
