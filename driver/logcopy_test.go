@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/errdefs"
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/shoenig/test/must"
 )
 
@@ -79,7 +80,7 @@ func TestLogCopy_BacksOffWhileTheDaemonIsDown(t *testing.T) {
 func TestLogCopy_StopsWhenTheContainerIsGone(t *testing.T) {
 	f := &fakeLogs{t: t,
 		lines:    []fakeLine{out(10, "1")},
-		sessions: []logSession{{err: errdefs.NotFound(errors.New("No such container: c1"))}},
+		sessions: []logSession{{err: fmt.Errorf("No such container: c1: %w", cerrdefs.ErrNotFound)}},
 	}
 	stdout, _ := copied(f.streamer(logCursor{}), &cursorBuf{})
 

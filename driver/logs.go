@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/nomad/client/lib/fifo"
 	"github.com/hashicorp/nomad/plugins/drivers"
@@ -138,7 +138,7 @@ func (l *logStreamer) copyAll(ctx context.Context, stdout, stderr io.Writer, cur
 		case err == nil:
 			l.finalRead(ctx, stdout, stderr, cursorFile)
 			return
-		case errdefs.IsNotFound(err), ctx.Err() != nil:
+		case cerrdefs.IsNotFound(err), ctx.Err() != nil:
 			return
 		}
 		l.logger.Warn("log stream interrupted; resuming", "error", err, "backoff", backoff)
@@ -154,7 +154,7 @@ func (l *logStreamer) copyAll(ctx context.Context, stdout, stderr io.Writer, cur
 // handed over its last lines; this read picks up any it missed, and no
 // others. It is not retried.
 func (l *logStreamer) finalRead(ctx context.Context, stdout, stderr io.Writer, cursorFile io.WriterAt) {
-	if err := l.follow(ctx, stdout, stderr, cursorFile, false); err != nil && !errdefs.IsNotFound(err) {
+	if err := l.follow(ctx, stdout, stderr, cursorFile, false); err != nil && !cerrdefs.IsNotFound(err) {
 		l.logger.Warn("final log read failed", "error", err)
 	}
 }

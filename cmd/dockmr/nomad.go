@@ -48,8 +48,8 @@ func checkNomadFlags(c *cli.Context) error {
 	if mem := c.Int("memory"); c.IsSet("memory") && (mem < 32 || mem > 1<<22) {
 		return usageErrorf("%s: --memory %d is out of range; want 32 to %d MiB", commandName(c), mem, 1<<22)
 	}
-	if max := c.Int("memory-max"); c.IsSet("memory-max") && (max < 32 || max > 1<<22) {
-		return usageErrorf("%s: --memory-max %d is out of range; want 32 to %d MiB", commandName(c), max, 1<<22)
+	if limit := c.Int("memory-max"); c.IsSet("memory-max") && (limit < 32 || limit > 1<<22) {
+		return usageErrorf("%s: --memory-max %d is out of range; want 32 to %d MiB", commandName(c), limit, 1<<22)
 	}
 	if d := c.Duration("nomad-outage-wait"); d < time.Second || d > 24*time.Hour {
 		return usageErrorf("%s: --nomad-outage-wait %s is out of range; want 1s to 24h", commandName(c), d)

@@ -156,4 +156,4 @@ func (n *fakeNomad) Stopped(string) (bool, error) {
 	return s.stopped, s.down
 }
 
-func (n *fakeNomad) StderrTail(allocID, _ string, _ int64) string { return n.tails[allocID] }
+func (n *fakeNomad) StderrTail(allocID, _ string) string { return n.tails[allocID] }

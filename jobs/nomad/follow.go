@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/dockmr/dockmr/internal/tail"
 )
 
 // phaseFollower follows one submitted phase to its end through a
@@ -25,10 +27,6 @@ type phaseFollower struct {
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
 }
-
-// stderrTailBytes is how much of a failed attempt's stderr its error
-// quotes.
-const stderrTailBytes = 2048
 
 // run follows the phase; when it fails, or ctx ends, it stops the Nomad
 // job so that no container keeps running.
@@ -124,11 +122,7 @@ func (f *phaseFollower) nudge() {
 // explain adds the end of the failed attempt's stderr to its failure, when
 // the task got far enough to write any.
 func (f *phaseFollower) explain(failure taskFailure) error {
-	tail := f.api.StderrTail(failure.AllocID, f.state.phase, stderrTailBytes)
-	if tail == "" {
-		return failure
-	}
-	return fmt.Errorf("%w; its stderr ends with:\n%s", failure, indent(tail))
+	return tail.NewError(failure, f.api.StderrTail(failure.AllocID, f.state.phase))
 }
 
 // stoppedFromOutside reports whether the phase's job has been stopped

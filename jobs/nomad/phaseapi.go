@@ -25,9 +25,10 @@ type phaseAPI interface {
 	ForceEvaluate(jobID string) error
 	// Stopped reports whether a job has been stopped.
 	Stopped(jobID string) (bool, error)
-	// StderrTail returns the end of a task's stderr in an allocation,
-	// up to n bytes, or "" when it cannot be read.
-	StderrTail(allocID, task string, n int64) string
+	// StderrTail returns the last lines of a task's stderr in an
+	// allocation, up to tail.DefaultLimit bytes, or what of them could
+	// be read.
+	StderrTail(allocID, task string) string
 }
 
 // clientAPI is phaseAPI over a Nomad API client.
@@ -80,10 +81,12 @@ func (a clientAPI) Stopped(jobID string) (bool, error) {
 	return job.Stop != nil && *job.Stop, nil
 }
 
-func (a clientAPI) StderrTail(allocID, task string, n int64) string {
+func (a clientAPI) StderrTail(allocID, task string) string {
 	alloc, _, err := a.c.Allocations().Info(allocID, nil)
 	if err != nil {
 		return ""
 	}
-	return stderrTail(a.c, alloc, task, n)
+	// Without its stderr, a failure is still the task events' account.
+	end, _ := stderrTail(context.Background(), a.c, alloc, task)
+	return end
 }
