@@ -12,7 +12,7 @@ import (
 	"github.com/shoenig/test/must"
 )
 
-var errDaemonDown = errors.New("Cannot connect to the Docker daemon at unix:///run/docker.sock")
+var errDaemonDown = errors.New("cannot connect to the Docker daemon at unix:///run/docker.sock")
 
 // copied runs the streamer's copy to its end and returns what reached
 // stdout and stderr.

@@ -9,9 +9,10 @@ import (
 	"github.com/hashicorp/nomad/api"
 )
 
-// ErrUnreachable is returned when Nomad has not answered for longer than
-// a runner waits through an outage.
-var ErrUnreachable = errors.New("Nomad unreachable")
+// ErrUnreachable is in the error of a phase whose Nomad has not answered
+// for longer than the runner waits through an outage; the error reads
+// "Nomad unreachable since <time>".
+var ErrUnreachable = errors.New("unreachable")
 
 // DefaultOutageWait is how long a phase keeps waiting for Nomad to answer
 // again when the runner does not say: long enough for a server to restart
@@ -41,7 +42,7 @@ func (w *outageWatch) failed(err error, now time.Time) error {
 	}
 	w.tries++
 	if down := now.Sub(w.since); down >= w.limit {
-		return fmt.Errorf("%w since %s (%d queries in %s failed, the last with: %w); check that the Nomad servers run and have a leader ('nomad server members'), then run the job again",
+		return fmt.Errorf("Nomad %w since %s (%d queries in %s failed, the last with: %w); check that the Nomad servers run and have a leader ('nomad server members'), then run the job again",
 			ErrUnreachable, w.since.UTC().Format(time.RFC3339), w.tries, down.Round(time.Second), err)
 	}
 	return nil
