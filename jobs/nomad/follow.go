@@ -86,7 +86,7 @@ func (f *phaseFollower) waitOut(ctx context.Context, err error) error {
 	if err := f.outage.failed(err, f.now()); err != nil {
 		return fmt.Errorf("follow Nomad job %s: %w", f.jobID, err)
 	}
-	return f.sleep(ctx, f.outage.backoff())
+	return f.sleep(ctx, f.outage.backoff(f.now()))
 }
 
 // decide tells whether the verdict ends the phase, and with what error.

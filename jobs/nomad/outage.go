@@ -48,14 +48,16 @@ func (w *outageWatch) failed(err error, now time.Time) error {
 	return nil
 }
 
-// backoff is the wait before the next query: doubling from
-// firstOutageBackoff with each failure, up to maxOutageBackoff.
-func (w *outageWatch) backoff() time.Duration {
+// backoff is the wait at now before the next query: doubling from
+// firstOutageBackoff with each failure, up to maxOutageBackoff, and never
+// past the end of the outage limit, so that the last query falls on it.
+func (w *outageWatch) backoff(now time.Time) time.Duration {
 	d := firstOutageBackoff
 	for i := 1; i < w.tries && d < maxOutageBackoff; i++ {
 		d *= 2
 	}
-	return min(d, maxOutageBackoff)
+	left := w.since.Add(w.limit).Sub(now)
+	return max(min(d, maxOutageBackoff, left), 0)
 }
 
 // answered ends the outage.
