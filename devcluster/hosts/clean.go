@@ -119,7 +119,8 @@ func removeDir(dir string) error {
 		return err
 	}
 	for _, m := range mounts {
-		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) {
+		// EINVAL, ENOENT: no longer a mount point.
+		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) && !errors.Is(uerr, syscall.ENOENT) {
 			err = errors.Join(err, fmt.Errorf("unmount %s: %w", m, uerr))
 		}
 	}

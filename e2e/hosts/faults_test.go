@@ -59,7 +59,9 @@ func TestServerRestart(t *testing.T) {
 	j := newTeraJob(t, cluster, "server-restart")
 	j.start()
 	frozen := freezeAll(t, cluster, "map")
+	must.NoError(t, cluster.StopServer())
 	must.NoError(t, cluster.RestartServer(context.Background()))
+	waitNodesReady(t, cluster)
 	for h, ids := range frozen {
 		unpause(t, h, ids)
 	}
@@ -104,6 +106,15 @@ func TestLostHost(t *testing.T) {
 	left := snapshot(c)
 	must.NoError(t, c.Close())
 	must.NoError(t, left.check())
+}
+
+// waitNodesReady waits until the server sees every host's node ready, as
+// after its restart the clients register again.
+func waitNodesReady(t *testing.T, c *devcluster.Cluster) {
+	t.Helper()
+	for _, h := range c.Hosts() {
+		waitNode(t, c, h, api.NodeStatusReady)
+	}
 }
 
 // waitNode waits until the server reports the host's node in the status.

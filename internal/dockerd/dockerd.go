@@ -300,8 +300,8 @@ func RemoveDir(dir string) error {
 	mounts, merr := mountinfo.Under(dir)
 	var uerrs []error
 	for _, m := range mounts {
-		// EINVAL: no longer a mount point.
-		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) {
+		// EINVAL, ENOENT: no longer a mount point.
+		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) && !errors.Is(uerr, syscall.ENOENT) {
 			uerrs = append(uerrs, fmt.Errorf("unmount %s: %w", m, uerr))
 		}
 	}

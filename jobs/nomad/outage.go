@@ -1,66 +1,86 @@
 package nomad
 
 import (
-	"context"
 	"errors"
-	"net"
-	"net/url"
+	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
 )
 
-// maxOutage is how long a phase is followed through a Nomad API that does
-// not answer, as while the server restarts or its leader is being
-// elected, before the job is given up. The tasks run on meanwhile.
-const maxOutage = 2 * time.Minute
+// ErrUnreachable is in the error of a phase whose Nomad has not answered
+// for longer than the runner waits through an outage; the error reads
+// "Nomad unreachable since <time>".
+var ErrUnreachable = errors.New("unreachable")
 
-// outageRetry is how often a Nomad API that does not answer is asked
-// again.
-const outageRetry = 500 * time.Millisecond
+// DefaultOutageWait is how long a phase keeps waiting for Nomad to answer
+// again when the runner does not say: long enough for a server to restart
+// and elect a leader.
+const DefaultOutageWait = 2 * time.Minute
 
-// outage tells a Nomad API that is away for a while from one that refuses
-// a request for good.
-type outage struct {
-	max   time.Duration
-	since time.Time // when the API stopped answering; zero while it answers
+// Backoff between two queries to a Nomad that does not answer.
+const (
+	firstOutageBackoff = 500 * time.Millisecond
+	maxOutageBackoff   = 5 * time.Second
+)
+
+// outageWatch tells how long to wait through a Nomad outage: queries that
+// fail are tried again, ever less often, until Nomad has not answered for
+// longer than limit.
+type outageWatch struct {
+	limit time.Duration
+	since time.Time // the first failure of the outage; zero when none
+	tries int
 }
 
-// tolerate reports, for a request that failed with err at now, whether to
-// ask again: err says the API is unreachable or has no leader, and it has
-// been so for less than o.max.
-func (o *outage) tolerate(err error, now time.Time) bool {
-	if !transient(err) {
-		return false
+// failed records a failed query at now, and returns an error once the
+// outage has lasted longer than w.limit.
+func (w *outageWatch) failed(err error, now time.Time) error {
+	if w.since.IsZero() {
+		w.since = now
 	}
-	if o.since.IsZero() {
-		o.since = now
+	w.tries++
+	if down := now.Sub(w.since); down >= w.limit {
+		return fmt.Errorf("Nomad %w since %s (%d queries in %s failed, the last with: %w); check that the Nomad servers run and have a leader ('nomad server members'), then run the job again",
+			ErrUnreachable, w.since.UTC().Format(time.RFC3339), w.tries, down.Round(time.Second), err)
 	}
-	return now.Sub(o.since) < o.max
+	return nil
 }
 
-// over records that the API answered again.
-func (o *outage) over() { o.since = time.Time{} }
-
-// transient reports whether err is one that an API coming back cures: no
-// connection (refused, reset, timed out) or a server-side failure (5xx,
-// such as "No cluster leader"). Refusals (4xx) are not.
-func transient(err error) bool {
-	var ure api.UnexpectedResponseError
-	if errors.As(err, &ure) && ure.HasStatusCode() {
-		return ure.StatusCode() >= 500
+// backoff is the wait at now before the next query: doubling from
+// firstOutageBackoff with each failure, up to maxOutageBackoff, and never
+// past the end of the outage limit, so that the last query falls on it.
+func (w *outageWatch) backoff(now time.Time) time.Duration {
+	d := firstOutageBackoff
+	for i := 1; i < w.tries && d < maxOutageBackoff; i++ {
+		d *= 2
 	}
-	var uerr *url.Error
-	var nerr net.Error
-	return errors.As(err, &uerr) || errors.As(err, &nerr)
+	left := w.since.Add(w.limit).Sub(now)
+	return max(min(d, maxOutageBackoff, left), 0)
 }
 
-// sleepCtx waits for d, or returns ctx's error if it ends first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
+// answered ends the outage.
+func (w *outageWatch) answered() {
+	w.since, w.tries = time.Time{}, 0
+}
+
+// isOutage tells a query that Nomad did not answer, or answered with a
+// server error (no leader yet, say), which may pass, from one it refused
+// (no permission, a bad request), which waiting cannot mend. Too many
+// requests is an answer to wait through too.
+func isOutage(err error) bool {
+	var resp api.UnexpectedResponseError
+	if errors.As(err, &resp) && resp.HasStatusCode() {
+		return transientStatus(resp.StatusCode())
 	}
+	var respPtr *api.UnexpectedResponseError
+	if errors.As(err, &respPtr) && respPtr.HasStatusCode() {
+		return transientStatus(respPtr.StatusCode())
+	}
+	return true
+}
+
+func transientStatus(code int) bool {
+	return code >= http.StatusInternalServerError || code == http.StatusTooManyRequests
 }
