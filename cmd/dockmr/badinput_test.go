@@ -46,6 +46,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"dev", "--hosts", "3", "--clients", "2"}, []string{"--clients 2 and --hosts 3: every host runs one client"}},
 		{[]string{"dev", "--hosts", "2", "--http-port", "5000"}, []string{"--http-port with --hosts"}},
 		{[]string{"dev", "--subnet", "198.18.0.0/24"}, []string{"--subnet is for --hosts"}},
+		{[]string{"dev", "--image", "team/app:1.2"}, []string{"--image is for --hosts"}},
 		{[]string{"dev", "--hosts", "2", "--subnet", "198.18.0.0"}, []string{`--subnet "198.18.0.0" is not a CIDR prefix`}},
 	} {
 		fails(t, 2, tc.want, tc.args...)

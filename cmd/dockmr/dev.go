@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -55,11 +56,13 @@ Docker daemon, into which the example image is loaded. A task's host network
 is then its node's. This machine gets an address on the same network, so
 NOMAD_ADDR (the server's address) works from the shell. Ctrl-C removes the
 daemons, namespaces and interfaces too; what a killed run left behind is
-removed by the next 'dockmr dev --hosts'.
+removed by the next 'dockmr dev --hosts'. --image copies other images into
+every host's daemon (no host pulls anything).
 
 Examples:
    dockmr dev
    dockmr dev --hosts 3 --ready-file /tmp/dockmr-dev.env
+   dockmr dev --hosts 2 --image dockmr/examples:dev --image team/app:1.2
    dockmr dev --data-dir /srv/dockmr --clients 2 --ready-file /tmp/dockmr-dev.env
    dockmr dev --acl --ready-file /tmp/dockmr-dev.env`,
 		Flags: []cli.Flag{
@@ -75,6 +78,8 @@ Examples:
 			&cli.StringFlag{Name: "log-level", Value: "INFO", Usage: "the agents' log level: TRACE, DEBUG, INFO, WARN or ERROR"},
 			&cli.IntFlag{Name: "hosts", Usage: fmt.Sprintf("run the server and this many clients (1 to %d) each on a host of its own: a network namespace with its own address and Docker daemon (root)", devcluster.MaxClients)},
 			&cli.StringFlag{Name: "subnet", DefaultText: "the first free /24 of 198.18.0.0/15", Usage: "the hosts' network (with --hosts); no route of this machine may overlap it"},
+			&cli.StringSliceFlag{Name: "image", DefaultText: exampleImage + " if this machine's daemon has it",
+				Usage: "image to copy from this machine's Docker daemon into every host's (with --hosts; repeatable): hosts pull nothing"},
 			&cli.BoolFlag{Name: "acl", Usage: "turn Nomad's ACLs on: the cluster is bootstrapped, and its management token printed and written to the ready file and a token file (mode 0600); commands then need NOMAD_TOKEN"},
 		},
 		OnUsageError: onUsageError,
@@ -155,8 +160,11 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 	}
 	if n := c.Int("hosts"); n > 0 {
 		opts.Hosts, opts.Clients, opts.Subnet = n, n, subnet
-		if ok, err := devcluster.HasImage(c.Context, exampleImage); err == nil && ok {
-			opts.Images = []string{exampleImage}
+		opts.Images = c.StringSlice("image")
+		if !c.IsSet("image") {
+			if ok, err := devcluster.HasImage(c.Context, exampleImage); err == nil && ok {
+				opts.Images = []string{exampleImage}
+			}
 		}
 	}
 	return opts, nil
@@ -167,8 +175,10 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 func hostsFlags(c *cli.Context) (netip.Prefix, error) {
 	n := c.Int("hosts")
 	if n == 0 {
-		if c.IsSet("subnet") {
-			return netip.Prefix{}, usageErrorf("dev: --subnet is for --hosts; add --hosts N")
+		for _, f := range []string{"subnet", "image"} {
+			if c.IsSet(f) {
+				return netip.Prefix{}, usageErrorf("dev: --%s is for --hosts; add --hosts N", f)
+			}
 		}
 		return netip.Prefix{}, nil
 	}
@@ -246,8 +256,11 @@ func printHosts(w io.Writer, cluster *devcluster.Cluster) {
 	for _, h := range cluster.Hosts() {
 		fmt.Fprintf(w, "  host %-9s %-15s %s, Docker %s\n", h.Name(), h.Addr(), h.Client().Name(), h.DockerEndpoint())
 	}
-	if len(cluster.Images()) == 0 {
-		fmt.Fprintf(w, "\nnote: the example image %s is missing, so no host has it: run 'make image' and start again\n", exampleImage)
+	if len(cluster.Images()) > 0 {
+		fmt.Fprintf(w, "  images      %s, on every host\n", strings.Join(cluster.Images(), " "))
+	}
+	if !slices.Contains(cluster.Images(), exampleImage) {
+		fmt.Fprintf(w, "\nnote: no host has the example image %s, which jobs run unless told otherwise: run 'make image' (or add --image %s) and start again\n", exampleImage, exampleImage)
 	}
 }
 
