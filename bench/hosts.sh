@@ -58,20 +58,18 @@ if ! DOCKMR_HOSTS_ROWS=$rows DOCKMR_HOSTS_SORT_MB=${DOCKMR_HOSTS_SORT_MB:-256} g
 	exit 1
 fi
 
-# Lines like "tera_test.go:140: terasort of 10m rows on 3 hosts took 9.87s with fault: none".
+# Lines like "tera_test.go:157: terasort of 10m rows on 3 host(s) took 9.87s with fault: none".
 grep -o 'took [0-9.]*s with fault: .*' "$log" | sed -E 's/^took ([0-9.]+)s with fault: (.*)$/\2\t\1/' |
 	sort -t "$(printf '\t')" -k1,1 -k2,2n |
 	awk -F '\t' -v rounds="$rounds" -v rows="$rows" '
 	{ t[$1, ++n[$1]] = $2; if (!($1 in seen)) { seen[$1] = 1; order[++k] = $1 } }
 	function median(f,   c) { c = n[f]; return c % 2 ? t[f, (c + 1) / 2] : (t[f, c / 2] + t[f, c / 2 + 1]) / 2 }
+	function line(f) { printf "%-24s %8.2f %7.2f   %.2f-%.2f\n", f, median(f), median(f) / base, t[f, 1], t[f, n[f]] }
 	END {
 		if (!("none" in seen)) { print "hosts: no baseline time found" > "/dev/stderr"; exit 1 }
 		base = median("none")
-		printf "%-24s %8s %7s   (%s rows, %d round%s, median)\n", "fault", "seconds", "ratio", rows, rounds, (rounds > 1 ? "s" : "")
-		printf "%-24s %8.2f %7.2f\n", "none", base, 1
-		for (i = 1; i <= k; i++) {
-			f = order[i]
-			if (f != "none") printf "%-24s %8.2f %7.2f\n", f, median(f), median(f) / base
-		}
+		printf "%-24s %8s %7s   %s   (%s rows, %d round%s, median)\n", "fault", "seconds", "ratio", "range", rows, rounds, (rounds > 1 ? "s" : "")
+		line("none")
+		for (i = 1; i <= k; i++) if (order[i] != "none") line(order[i])
 	}'
 rm -f "$log"
