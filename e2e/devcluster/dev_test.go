@@ -39,7 +39,7 @@ func TestDevCommand(t *testing.T) {
 	stdout, err := cmd.StdoutPipe()
 	must.NoError(t, err)
 	must.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill() })
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // it may have exited
 
 	lines := bufio.NewScanner(stdout)
 	var printed []string

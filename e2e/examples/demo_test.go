@@ -46,6 +46,9 @@ func TestDemo(t *testing.T) {
 
 // examplesDir is the repository's examples/ directory.
 func examplesDir() string {
-	_, file, _, _ := runtime.Caller(0)
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("no caller to find the examples directory by")
+	}
 	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
 }

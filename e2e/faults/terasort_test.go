@@ -68,8 +68,8 @@ func (j *teraJob) start(flags ...string) {
 	must.NoError(j.t, j.cmd.Start())
 	j.t.Cleanup(func() {
 		if j.cmd.ProcessState == nil {
-			j.cmd.Process.Kill()
-			j.cmd.Wait()
+			_ = j.cmd.Process.Kill()
+			_ = j.cmd.Wait() // killed: its exit error says only that
 		}
 	})
 }
@@ -80,7 +80,7 @@ func (j *teraJob) start(flags ...string) {
 func (j *teraJob) wait(fault string) clustertest.Summary {
 	j.t.Helper()
 	// A bound for a job that never ends, not a timing assertion.
-	timer := time.AfterFunc(teraTimeout, func() { j.cmd.Process.Kill() })
+	timer := time.AfterFunc(teraTimeout, func() { _ = j.cmd.Process.Kill() })
 	err := j.cmd.Wait()
 	if !timer.Stop() {
 		j.t.Fatalf("dockmr terasort did not end within %s and was killed\nstderr:\n%s\nNomad:\n%s", teraTimeout, j.stderr.String(), clustertest.NomadState(j.c))

@@ -44,7 +44,9 @@ func run(t *testing.T, cli *client.Client, ref string, cmd ...string) (int64, st
 
 	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Cmd: cmd}, &container.HostConfig{NetworkMode: "host"}, nil, nil, "")
 	must.NoError(t, err)
-	defer cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+	defer func() {
+		_ = cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+	}()
 
 	waitC, errC := cli.ContainerWait(ctx, created.ID, container.WaitConditionNextExit)
 	must.NoError(t, cli.ContainerStart(ctx, created.ID, container.StartOptions{}))
@@ -91,7 +93,7 @@ func TestBuildExtraFilesAndSkipsUnchanged(t *testing.T) {
 	ctx := context.Background()
 	ref := fmt.Sprintf("dockmr/testimage-extra:%d", os.Getpid())
 	t.Cleanup(func() {
-		cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
 	})
 
 	files := []testimage.File{
@@ -119,5 +121,5 @@ func TestBuildExtraFilesAndSkipsUnchanged(t *testing.T) {
 	_, out = run(t, cli, ref, "greet")
 	must.Eq(t, "changed\n", out)
 	// The image replaced by the rebuild is left dangling; remove it too.
-	cli.ImageRemove(ctx, first.ID, image.RemoveOptions{Force: true})
+	_, _ = cli.ImageRemove(ctx, first.ID, image.RemoveOptions{Force: true}) // clean-up, not under test
 }

@@ -41,6 +41,7 @@ var Layers = map[string]Layer{
 	"driver/cgstats":     {DriverSide, 2},
 	"jobs":               {JobSide, 3},
 	"internal/mountinfo": {JobSide, 4},
+	"internal/tail":      {JobSide, 4},
 	"tera":               {JobSide, 4},
 	"internal/telemetry": {Shared, 4},
 	"contract":           {Shared, 5},
