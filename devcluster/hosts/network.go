@@ -66,9 +66,14 @@ func Create(ctx context.Context, opts Options) (*Network, error) {
 	if opts.recordDir == "" {
 		opts.recordDir = RecordDir
 	}
-	unlock, err := lock(opts.recordDir)
+	// One lock for every network of the machine, wherever its record
+	// goes: two runs must not pick the same subnet.
+	unlock, err := lock(RecordDir)
 	if err != nil {
 		return nil, err
+	}
+	if err := os.MkdirAll(opts.recordDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", opts.recordDir, err)
 	}
 	defer unlock()
 	cleaned, err := cleanLeftovers(ctx, opts.recordDir)
