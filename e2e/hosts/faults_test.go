@@ -31,11 +31,14 @@ func cutDuring(t *testing.T, phase string) {
 	j := newTeraJob(t, cluster, "cut-"+phase)
 	j.start()
 	h, frozen := freezeOnAHost(t, cluster, phase)
+	frozenAt := time.Since(j.started)
 	must.NoError(t, h.Cut(ctx))
 	t.Cleanup(func() { _ = h.Restore(ctx) }) // for a test that failed while it was cut
 	waitNode(t, cluster, h, api.NodeStatusDown)
+	downAt := time.Since(j.started)
 	must.NoError(t, h.Restore(ctx))
 	unpause(t, h, frozen)
+	t.Logf("%s's %s frozen and cut at %.1fs, its node down at %.1fs, restored", h.Name(), phase, frozenAt.Seconds(), downAt.Seconds())
 
 	sum := j.wait(fmt.Sprintf("host cut during %s", phase))
 	j.checkOutput(sum.Checksum)
