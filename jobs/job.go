@@ -116,6 +116,9 @@ type Settings struct {
 	// contents when it commits. Without it an existing output directory is
 	// refused, as Hadoop does.
 	Overwrite bool `json:"overwrite,omitempty"`
+	// OutputCodec compresses the job's part files, whose names then end
+	// with the codec's extension (part-r-00000.gz): Gzip, Zstd, or NoCodec.
+	OutputCodec Codec `json:"output_codec,omitempty"`
 }
 
 // Defaults of Settings fields left zero: a 256 MiB sort buffer, merges

@@ -182,5 +182,8 @@ func (s Settings) validate() error {
 		return fmt.Errorf("max_attempts %d is negative; want at least 1, or 0 for the default %d",
 			s.MaxAttempts, DefaultMaxAttempts)
 	}
+	if err := s.OutputCodec.validOutput(); err != nil {
+		return fmt.Errorf("output_codec: %w", err)
+	}
 	return nil
 }

@@ -23,9 +23,15 @@ the command line override the spec's settings.
 
 Examples:
    dockmr run examples/wordcount/wordcount.hcl
-   dockmr run --output /tmp/counts --sort-mb 64 examples/wordcount/wordcount.hcl`,
+   dockmr run --output /tmp/counts --sort-mb 64 examples/wordcount/wordcount.hcl
+   dockmr run -D mapreduce.output.fileoutputformat.compress=true examples/wordcount/wordcount.hcl
+
+Input files named *.gz, *.bz2 or *.zst are decompressed for the mapper, each
+read whole by one map task.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Usage: "write the output here instead of the spec's output directory"},
+			&cli.StringFlag{Name: "output-codec", Usage: "compress the part files: gzip or zstd (part-r-00000.gz), or none"},
+			&cli.StringSliceFlag{Name: "D", Usage: "a Hadoop property KEY=VALUE, repeatable (mapreduce.output.fileoutputformat.compress(.codec), ...)"},
 		}, runFlags()...),
 		OnUsageError: onUsageError,
 		Action:       run,
@@ -45,6 +51,9 @@ func run(c *cli.Context) error {
 		job.Output = c.String("output")
 	}
 	overrideSettings(c, &job.Settings)
+	if err := streamingFlags(c, &job); err != nil {
+		return err
+	}
 	plan, err := jobs.NewPlan(job)
 	if err != nil {
 		return err
@@ -77,4 +86,28 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 	if c.IsSet("cache-output") {
 		s.CacheOutput = flags.CacheOutput
 	}
+}
+
+// streamingFlags applies the flags of a streaming job's options: -D
+// properties, then the named flags, which win.
+func streamingFlags(c *cli.Context, job *jobs.Job) error {
+	props := map[string]string{}
+	for _, kv := range c.StringSlice("D") {
+		k, v, err := jobs.ParseProperty(kv)
+		if err != nil {
+			return usageErrorf("%s: -D: %s", commandName(c), err)
+		}
+		props[k] = v
+	}
+	if err := jobs.ApplyProperties(job, props); err != nil {
+		return usageErrorf("%s: -D %s", commandName(c), err)
+	}
+	if c.IsSet("output-codec") {
+		codec, err := jobs.ParseOutputCodec(c.String("output-codec"))
+		if err != nil {
+			return usageErrorf("%s: --output-codec: %s", commandName(c), err)
+		}
+		job.Settings.OutputCodec = codec
+	}
+	return nil
 }

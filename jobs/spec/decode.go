@@ -16,6 +16,7 @@ var (
 	jobSchema  = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "image"}, {Name: "input", Required: true}, {Name: "output", Required: true}, {Name: "records"},
+			{Name: "properties"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "reduce"}, {Type: "settings"}},
 	}
@@ -25,6 +26,7 @@ var (
 	settingsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"},
+			{Name: "output_codec"},
 		},
 	}
 )
@@ -99,6 +101,14 @@ func (d *decoder) job(b *hcl.Block) jobs.Job {
 	if s := d.single(b, content.Blocks, "settings", false); s != nil {
 		job.Settings = d.settings(s)
 	}
+	if a := attrs["properties"]; a != nil {
+		var props map[string]string
+		diags := gohcl.DecodeExpression(a.Expr, nil, &props)
+		d.diags = append(d.diags, diags...)
+		if err := jobs.ApplyProperties(&job, props); !diags.HasErrors() && err != nil {
+			d.errorf(a.Expr.Range(), "Invalid properties", "%s", err)
+		}
+	}
 	return job
 }
 
@@ -156,6 +166,13 @@ func (d *decoder) settings(b *hcl.Block) jobs.Settings {
 	}
 	if a := attrs["max_attempts"]; a != nil {
 		d.intAtLeast(a, &s.MaxAttempts, 1)
+	}
+	var codec string
+	if a := attrs["output_codec"]; a != nil && d.str(a, &codec) {
+		var err error
+		if s.OutputCodec, err = jobs.ParseOutputCodec(codec); err != nil {
+			d.errorf(a.Expr.Range(), "Invalid output_codec", "%s", err)
+		}
 	}
 	for name, dst := range map[string]*bool{"overwrite": &s.Overwrite, "cache_output": &s.CacheOutput} {
 		if a := attrs[name]; a != nil {

@@ -23,10 +23,15 @@
 //	    max_attempts = 2
 //	    overwrite    = false
 //	    cache_output = false      # write output through the page cache
+//	    output_codec = "gzip"     # or "zstd": part-r-00000.gz; default none
+//	  }
+//	  properties = {              # optional: Hadoop's -D properties
+//	    "mapreduce.output.fileoutputformat.compress" = "true"
 //	  }
 //	}
 //
-// A command is a list of arguments, or a string run by /bin/sh -c. A phase
+// Input files named *.gz, *.bz2 or *.zst are decompressed for the mapper,
+// each read whole by one map task. A command is a list of arguments, or a string run by /bin/sh -c. A phase
 // without a command passes records through unchanged. Relative paths are
 // relative to the spec file's directory. Errors give the file, line and
 // column at fault.

@@ -25,7 +25,8 @@ func (a *attempt) runMap(ctx context.Context) error {
 		return a.teraGen(split)
 	}
 	a.manifest.Counters.BytesIn = uint64(split.Length)
-	if a.plan.Reduces() > 0 && fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() {
+	compressed := jobs.CodecOf(split.Path) != jobs.NoCodec
+	if a.plan.Reduces() > 0 && fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() && !compressed {
 		return a.sortTeraSplit(split)
 	}
 	read := a.step("read", telemetry.Bytes.Int64(split.Length))
@@ -82,13 +83,20 @@ func (a *attempt) mapToPart(ctx context.Context, in io.Reader, split jobs.Split)
 	return nil
 }
 
-// openSplit opens the byte range of a file that a split covers.
-func openSplit(s jobs.Split) (*io.SectionReader, func(), error) {
+// openSplit opens the byte range of a file that a split covers,
+// decompressed if the file's name claims a codec (a compressed file is one
+// split).
+func openSplit(s jobs.Split) (io.Reader, func(), error) {
 	f, err := os.Open(s.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open input: %w", err)
 	}
-	return io.NewSectionReader(f, s.Offset, s.Length), func() { f.Close() }, nil
+	r, free, err := decompress(io.NewSectionReader(f, s.Offset, s.Length), jobs.CodecOf(s.Path), s.Path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return r, func() { free(); f.Close() }, nil
 }
 
 // inputFraming returns the framing of the job's input records.
