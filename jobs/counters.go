@@ -18,6 +18,10 @@ type Counters struct {
 	// ShuffleBytes counts the map output bytes a reduce read: its
 	// partition of every map's output.
 	ShuffleBytes uint64 `json:"shuffle_bytes"`
+	// CombineInputRecords and CombineOutputRecords count the records a
+	// map's combiner read and wrote, over all its runs.
+	CombineInputRecords  uint64 `json:"combine_input_records,omitempty"`
+	CombineOutputRecords uint64 `json:"combine_output_records,omitempty"`
 	// Checksum is the sum of the CRC-32 of every record a task wrote to
 	// the job's output (map output that goes to reduces is not summed). For
 	// tera records it is TeraGen's and TeraValidate's checksum.
@@ -32,6 +36,8 @@ func (c *Counters) Add(o Counters) {
 	c.BytesOut += o.BytesOut
 	c.Spills += o.Spills
 	c.ShuffleBytes += o.ShuffleBytes
+	c.CombineInputRecords += o.CombineInputRecords
+	c.CombineOutputRecords += o.CombineOutputRecords
 	c.Checksum.Add(o.Checksum.Checksum)
 }
 

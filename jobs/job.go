@@ -59,6 +59,13 @@ type Job struct {
 	// Reduce is the reduce phase; nil makes a map-only job whose maps write
 	// part-m files.
 	Reduce *Phase `json:"reduce,omitempty"`
+	// Combiner, if set, is a Stream phase run by each map over each
+	// partition of its sorted output before the reduces read it (and over
+	// the merge of three spills or more), with Hadoop's contract: it reads
+	// key<TAB>value lines sorted by key and prints key<TAB>value lines for
+	// the same keys in the same order, such as partial sums. Its Tasks is
+	// unused. It needs a reduce phase.
+	Combiner *Phase `json:"combiner,omitempty"`
 	// Partitioner assigns map output keys to reduce tasks.
 	Partitioner Partitioner `json:"partitioner"`
 	// Settings tune how the job runs rather than what it computes.

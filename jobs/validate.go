@@ -30,6 +30,9 @@ func (j *Job) Validate() error {
 			return fmt.Errorf("job %q: reduce: %w", j.Name, err)
 		}
 	}
+	if err := j.validateCombiner(); err != nil {
+		return fmt.Errorf("job %q: %w", j.Name, err)
+	}
 	if err := j.validatePartitioner(true); err != nil {
 		return fmt.Errorf("job %q: partitioner: %w", j.Name, err)
 	}

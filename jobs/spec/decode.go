@@ -18,7 +18,7 @@ var (
 			{Name: "image"}, {Name: "input", Required: true}, {Name: "output", Required: true}, {Name: "records"},
 			{Name: "properties"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "reduce"}, {Type: "settings"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "combiner"}, {Type: "reduce"}, {Type: "settings"}},
 	}
 	phaseSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "command"}, {Name: "tasks"}, {Name: "image"}, {Name: "env"}},
@@ -93,6 +93,13 @@ func (d *decoder) job(b *hcl.Block) jobs.Job {
 	maps := d.single(b, content.Blocks, "map", true)
 	if maps != nil {
 		job.Map = d.phase(maps, 0)
+	}
+	if c := d.single(b, content.Blocks, "combiner", false); c != nil {
+		p := d.phase(c, 0)
+		if p.Func != jobs.Stream {
+			d.errorf(c.DefRange, "Missing combiner command", "a combiner block needs a command, like command = \"uniq -c\"")
+		}
+		job.Combiner = &p
 	}
 	if reduce := d.single(b, content.Blocks, "reduce", false); reduce != nil {
 		p := d.phase(reduce, 1)

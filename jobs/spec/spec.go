@@ -12,6 +12,9 @@
 //	    command = "tr -s ' ' '\\n' | awk 'NF { print $0 \"\\t1\" }'"
 //	    tasks   = 2               # a hint; default one per 128 MiB
 //	  }
+//	  combiner {                  # optional: run over each map's sorted output
+//	    command = "awk -f sum.awk" # reads and prints key<TAB>value lines
+//	  }
 //	  reduce {                    # optional: without it, maps write the output
 //	    command = "cut -f 1 | uniq -c"
 //	    tasks   = 1

@@ -81,18 +81,19 @@ func (c *collector) spill() (err error) {
 	defer file.Close()
 	w := bufio.NewWriterSize(file, ioBufSize)
 	var off int64
-	for _, e := range c.meta {
-		rec := c.data[e.off : e.off+e.n]
-		if _, err := w.Write(rec); err != nil {
+	for start := 0; start < len(c.meta); {
+		p := c.meta[start].part
+		end := start + 1
+		for end < len(c.meta) && c.meta[end].part == p {
+			end++
+		}
+		n, records, err := c.a.writeSorted(entryRecords(c.data, c.meta[start:end]), w, c.a.combining())
+		if err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}
-		seg := &s.segs[e.part]
-		if seg.Records == 0 {
-			seg.Offset = off
-		}
-		seg.Length += int64(len(rec))
-		seg.Records++
-		off += int64(len(rec))
+		s.segs[p] = jobs.Segment{Offset: off, Length: n, Records: records}
+		off += n
+		start = end
 	}
 	for p := range s.segs { // empty segments sit where they would start
 		if s.segs[p].Records == 0 && p > 0 {
