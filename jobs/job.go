@@ -68,6 +68,9 @@ type Job struct {
 	Combiner *Phase `json:"combiner,omitempty"`
 	// Partitioner assigns map output keys to reduce tasks.
 	Partitioner Partitioner `json:"partitioner"`
+	// Keys are Hadoop Streaming's options of how lines split into keys and
+	// values and how keys are partitioned and sorted.
+	Keys Keys `json:"keys,omitzero"`
 	// Settings tune how the job runs rather than what it computes.
 	Settings Settings `json:"settings"`
 }

@@ -29,7 +29,10 @@ func ApplyProperties(job *Job, props map[string]string) error {
 		case PropCompressCodec:
 			codec, err = ParseOutputCodec(value)
 		default:
-			err = fmt.Errorf("unknown property; dockmr knows %s", strings.Join(knownProperties(), ", "))
+			var ok bool
+			if ok, err = job.Keys.setKeyProperty(key, value); !ok {
+				err = fmt.Errorf("unknown property; dockmr knows %s", strings.Join(knownProperties(), ", "))
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("property %s=%q: %w", key, value, err)
@@ -56,7 +59,8 @@ func ParseProperty(kv string) (string, string, error) {
 
 // knownProperties lists the property names ApplyProperties takes.
 func knownProperties() []string {
-	return []string{PropCompress, PropCompressCodec}
+	return []string{PropCompress, PropCompressCodec, PropMapSeparator, PropMapKeyFields, PropReduceSeparator,
+		PropReduceKeyFields, PropFieldSeparator, PropPartition, PropCompare, PropPartitionerCls, PropComparatorCls}
 }
 
 func parseBool(s string) (bool, error) {

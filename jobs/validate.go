@@ -30,6 +30,12 @@ func (j *Job) Validate() error {
 			return fmt.Errorf("job %q: reduce: %w", j.Name, err)
 		}
 	}
+	if !j.Keys.Default() && (j.Map.Func == TeraGen || j.Input.Records == TeraRecords && j.Map.Func != Stream) {
+		return fmt.Errorf("job %q: keys: key options apply to lines; map output of func %q over %q records is not lines", j.Name, j.Map.Func, j.Input.Records)
+	}
+	if err := j.Keys.validate(j.Partitioner); err != nil {
+		return fmt.Errorf("job %q: %w", j.Name, err)
+	}
 	if err := j.validateCombiner(); err != nil {
 		return fmt.Errorf("job %q: %w", j.Name, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,7 +32,7 @@ read whole by one map task.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Usage: "write the output here instead of the spec's output directory"},
 			&cli.StringFlag{Name: "output-codec", Usage: "compress the part files: gzip or zstd (part-r-00000.gz), or none"},
-			&cli.StringSliceFlag{Name: "D", Usage: "a Hadoop property KEY=VALUE, repeatable (mapreduce.output.fileoutputformat.compress(.codec), ...)"},
+			&cli.GenericFlag{Name: "D", Value: &propertyList{}, Usage: "a Hadoop property KEY=VALUE, repeatable (mapreduce.output.fileoutputformat.compress, stream.num.map.output.key.fields, ...)"},
 		}, runFlags()...),
 		OnUsageError: onUsageError,
 		Action:       run,
@@ -92,7 +93,8 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 // properties, then the named flags, which win.
 func streamingFlags(c *cli.Context, job *jobs.Job) error {
 	props := map[string]string{}
-	for _, kv := range c.StringSlice("D") {
+	list, _ := c.Generic("D").(*propertyList)
+	for _, kv := range list.values() {
 		k, v, err := jobs.ParseProperty(kv)
 		if err != nil {
 			return usageErrorf("%s: -D: %s", commandName(c), err)
@@ -110,4 +112,26 @@ func streamingFlags(c *cli.Context, job *jobs.Job) error {
 		job.Settings.OutputCodec = codec
 	}
 	return nil
+}
+
+// propertyList is the values of a repeatable -D flag, kept whole: a value
+// may hold commas (-D mapreduce.partition.keypartitioner.options=-k1,2).
+type propertyList []string
+
+// Set adds a value.
+func (p *propertyList) Set(v string) error { *p = append(*p, v); return nil }
+
+// String lists the values.
+func (p *propertyList) String() string {
+	if p == nil {
+		return ""
+	}
+	return strings.Join(*p, " ")
+}
+
+func (p *propertyList) values() []string {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -18,10 +18,16 @@ var (
 			{Name: "image"}, {Name: "input", Required: true}, {Name: "output", Required: true}, {Name: "records"},
 			{Name: "properties"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "combiner"}, {Type: "reduce"}, {Type: "settings"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "combiner"}, {Type: "reduce"}, {Type: "settings"}, {Type: "keys"}},
 	}
 	phaseSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "command"}, {Name: "tasks"}, {Name: "image"}, {Name: "env"}},
+	}
+	keysSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "map_separator"}, {Name: "map_key_fields"}, {Name: "reduce_separator"}, {Name: "reduce_key_fields"},
+			{Name: "field_separator"}, {Name: "partition"}, {Name: "compare"},
+		},
 	}
 	settingsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
@@ -107,6 +113,9 @@ func (d *decoder) job(b *hcl.Block) jobs.Job {
 	}
 	if s := d.single(b, content.Blocks, "settings", false); s != nil {
 		job.Settings = d.settings(s)
+	}
+	if k := d.single(b, content.Blocks, "keys", false); k != nil {
+		job.Keys = d.keys(k)
 	}
 	if a := attrs["properties"]; a != nil {
 		var props map[string]string
@@ -272,4 +281,35 @@ func (d *decoder) path(p string) string {
 		return p
 	}
 	return filepath.Join(d.dir, p)
+}
+
+// keys decodes a keys block: Hadoop Streaming's key options.
+func (d *decoder) keys(b *hcl.Block) jobs.Keys {
+	var k jobs.Keys
+	content, diags := b.Body.Content(keysSchema)
+	d.diags = append(d.diags, diags...)
+	if diags.HasErrors() {
+		return k
+	}
+	attrs := content.Attributes
+	for name, dst := range map[string]*string{
+		"map_separator": &k.MapSeparator, "reduce_separator": &k.ReduceSeparator, "field_separator": &k.FieldSeparator,
+	} {
+		if a := attrs[name]; a != nil && d.str(a, dst) && *dst == "" {
+			d.errorf(a.Expr.Range(), "Empty "+name, "%s is empty; give a separator such as \".\", or leave it out for a tab", name)
+		}
+	}
+	for name, dst := range map[string]*int{"map_key_fields": &k.MapKeyFields, "reduce_key_fields": &k.ReduceKeyFields} {
+		if a := attrs[name]; a != nil {
+			d.intAtLeast(a, dst, 1)
+		}
+	}
+	for name, dst := range map[string]*string{"partition": &k.Partition, "compare": &k.Compare} {
+		if a := attrs[name]; a != nil && d.str(a, dst) {
+			if _, err := jobs.ParseKeyFieldOptions(name, *dst); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid "+name, "%s", err)
+			}
+		}
+	}
+	return k
 }

@@ -20,6 +20,15 @@
 //	    tasks   = 1
 //	    env     = { LC_ALL = "C" }
 //	  }
+//	  keys {                      # optional: Hadoop Streaming's key options
+//	    map_separator     = "."   # stream.map.output.field.separator
+//	    map_key_fields    = 4     # stream.num.map.output.key.fields
+//	    field_separator   = "."   # mapreduce.map.output.key.field.separator
+//	    partition         = "-k1,2"   # KeyFieldBasedPartitioner's options
+//	    compare           = "-k2,2nr" # KeyFieldBasedComparator's options
+//	    reduce_separator  = "."   # stream.reduce.output.field.separator
+//	    reduce_key_fields = 1     # stream.num.reduce.output.key.fields
+//	  }
 //	  settings {                  # optional
 //	    sort_mb      = 256
 //	    merge_factor = 64

@@ -59,7 +59,7 @@ func (c *collector) emit(rec []byte) error {
 	off := len(c.data)
 	c.data = append(c.data, rec...)
 	key := c.framing.key(c.data[off:])
-	c.meta = append(c.meta, entry{keyPrefix(key), uint32(off), uint32(len(rec)), uint32(len(key)), uint32(c.partition(key))})
+	c.meta = append(c.meta, entry{c.framing.prefix(key), uint32(off), uint32(len(rec)), uint32(len(key)), uint32(c.partition(key))})
 	counters := &c.a.manifest.Counters
 	counters.RecordsOut++
 	counters.BytesOut += uint64(len(rec))
@@ -116,6 +116,9 @@ func (c *collector) spill() (err error) {
 func (c *collector) compare(x, y entry) int {
 	if x.part != y.part {
 		return cmp.Compare(x.part, y.part)
+	}
+	if c.framing.keys != nil && c.framing.keys.compare != nil {
+		return cmp.Or(c.framing.compareKeys(0, c.data[x.off:x.off+x.keyLen], 0, c.data[y.off:y.off+y.keyLen]), cmp.Compare(x.off, y.off))
 	}
 	if x.prefix != y.prefix {
 		return cmp.Compare(x.prefix, y.prefix)

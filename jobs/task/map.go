@@ -19,6 +19,9 @@ type emitter interface {
 // runMap runs a map task: its function over its split, into its part file
 // in a map-only job and into the sort buffer otherwise.
 func (a *attempt) runMap(ctx context.Context) error {
+	if err := a.checkKeys(); err != nil {
+		return err
+	}
 	split := a.plan.Splits[a.index]
 	fn := a.plan.Job.Map.Func
 	if fn == jobs.TeraGen {
@@ -107,15 +110,22 @@ func (a *attempt) inputFraming() framing {
 	return lineFraming
 }
 
-// mapOutputFraming returns the framing of the map function's output.
+// mapOutputFraming returns the framing of the map function's output:
+// lines under the job's key options, or tera records.
 func (a *attempt) mapOutputFraming() framing {
 	switch a.plan.Job.Map.Func {
 	case jobs.Identity:
-		return a.inputFraming()
+		if a.inputFraming() == teraFraming {
+			return teraFraming
+		}
 	case jobs.TeraGen:
 		return teraFraming
 	}
-	return lineFraming
+	f, err := lineKeyFraming(a.plan.Job.Keys)
+	if err != nil { // checked by planning and by checkKeys
+		return lineFraming
+	}
+	return f
 }
 
 // emitRecords passes the input's records to an emitter unchanged.
@@ -140,6 +150,11 @@ func (a *attempt) partitioner() func([]byte) int {
 	reduces := a.plan.Reduces()
 	if reduces <= 1 {
 		return func([]byte) int { return 0 }
+	}
+	if k := a.plan.Job.Keys; k.Partition != "" {
+		opts, _ := jobs.ParseKeyFieldOptions("keys: partition", k.Partition) // checked by checkKeys
+		sep := k.FieldSep()
+		return func(key []byte) int { return int(opts.Hash(key, sep) % uint32(reduces)) }
 	}
 	if a.plan.Job.Partitioner.Kind == jobs.TotalOrder {
 		return tera.NewPartitioner(a.plan.Job.Partitioner.Cuts).Partition
