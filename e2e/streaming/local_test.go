@@ -290,4 +290,3 @@ func TestHadoopKeyFieldExamplesLocal(t *testing.T) {
 	must.StrContains(t, string(out), `compare "-k2,2q"`)
 	must.Eq(t, 1, strings.Count(strings.TrimSpace(string(out)), "\n")+1, must.Sprint(string(out)))
 }
-
