@@ -21,6 +21,20 @@ type Runner interface {
 	RunTasks(ctx context.Context, plan *Plan, kind TaskKind) error
 }
 
+// Rerunner is a Runner that can run new attempts of some tasks whose
+// commits the job took back: maps whose output was lost with their node.
+type Rerunner interface {
+	Runner
+	// RerunTasks runs the tasks of a kind with the given indices until
+	// each has committed again; round counts the job's re-runs from 1,
+	// reason says why, for the history.
+	RerunTasks(ctx context.Context, plan *Plan, kind TaskKind, indices []int, round int, reason string) error
+}
+
+// MaxReruns bounds how many times a job re-runs lost map output before it
+// fails: a node that loses every output it makes must not loop for ever.
+const MaxReruns = 3
+
 // Result is what a job did.
 type Result struct {
 	ID     string `json:"id"`
@@ -69,7 +83,11 @@ func runStaged(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
 		if plan.Tasks(kind) == 0 {
 			continue
 		}
-		if err := runPhase(ctx, r, plan, kind); err != nil {
+		err := runPhase(ctx, r, plan, kind)
+		if kind == ReduceTask {
+			err = rerunLost(ctx, r, plan, err)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("job %s: %s phase: %w", plan.Job.Name, kind, err)
 		}
 		if err := ctx.Err(); err != nil {
@@ -93,4 +111,49 @@ func runPhase(ctx context.Context, r Runner, plan *Plan, kind TaskKind) error {
 	err := r.RunTasks(ctx, plan, kind)
 	endSpan(span, err)
 	return err
+}
+
+// rerunLost handles a reduce phase that failed because reduces could not
+// fetch some maps' output: it takes back those maps' commits, runs them
+// again and runs the reduce phase again, whose committed reduces are left
+// as they are, up to MaxReruns times. A reduce only ever reads the
+// committed attempt of each map, so it never mixes two attempts' output.
+func rerunLost(ctx context.Context, r Runner, plan *Plan, err error) error {
+	rr, ok := r.(Rerunner)
+	for round := 1; err != nil && ok && round <= MaxReruns && ctx.Err() == nil; round++ {
+		reports, rerr := plan.LostReports()
+		if rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		lost := LostMaps(reports, plan.committedAttempt(MapTask))
+		if len(lost) == 0 {
+			return err
+		}
+		reason := fmt.Sprintf("rerun: output lost: %s", reports[0].Reason)
+		for _, m := range lost {
+			if _, uerr := plan.Uncommit(MapTask, m, plan.committedAttempt(MapTask)(m)); uerr != nil {
+				return errors.Join(err, uerr)
+			}
+		}
+		if cerr := plan.ClearLostReports(); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+		if merr := rr.RerunTasks(ctx, plan, MapTask, lost, round, reason); merr != nil {
+			return fmt.Errorf("re-run maps %v whose output was lost: %w", lost, merr)
+		}
+		err = rr.RerunTasks(ctx, plan, ReduceTask, nil, round, reason)
+	}
+	return err
+}
+
+// committedAttempt returns a function giving a task's committed attempt,
+// "" if it has none.
+func (p *Plan) committedAttempt(kind TaskKind) func(int) string {
+	return func(i int) string {
+		m, err := p.ReadManifest(kind, i)
+		if err != nil {
+			return ""
+		}
+		return m.Attempt
+	}
 }

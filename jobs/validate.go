@@ -182,5 +182,10 @@ func (s Settings) validate() error {
 		return fmt.Errorf("max_attempts %d is negative; want at least 1, or 0 for the default %d",
 			s.MaxAttempts, DefaultMaxAttempts)
 	}
+	if s.Shuffle != "" {
+		if _, err := ParseShuffleMode(string(s.Shuffle)); err != nil {
+			return err
+		}
+	}
 	return nil
 }

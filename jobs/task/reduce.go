@@ -10,13 +10,14 @@ import (
 
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/shuffle"
 )
 
 // runReduce runs a reduce task: it merges its partition's sorted runs from
 // every map and applies the phase's function to the merged records.
 func (a *attempt) runReduce(ctx context.Context) error {
 	read := a.step("read")
-	runs, err := a.mapRuns()
+	runs, err := a.mapRuns(ctx)
 	endStep(read, err)
 	if err != nil {
 		return err
@@ -55,9 +56,13 @@ func (a *attempt) reduceTo(ctx context.Context, m *merger) error {
 	return a.closePart(w)
 }
 
-// mapRuns returns this reduce's partition of every map's output.
-func (a *attempt) mapRuns() ([]run, error) {
+// mapRuns returns this reduce's partition of every map's output: read in
+// place when it is in the shared storage or on this node, fetched from
+// the map's node otherwise.
+func (a *attempt) mapRuns(ctx context.Context) ([]run, error) {
 	var runs []run
+	var remote []shuffle.Source
+	attempts := map[int]string{}
 	for i := range a.plan.Tasks(jobs.MapTask) {
 		m, err := a.plan.ReadManifest(jobs.MapTask, i)
 		if err != nil {
@@ -67,14 +72,38 @@ func (a *attempt) mapRuns() ([]run, error) {
 			return nil, fmt.Errorf("map output of %s has %d partitions, want %d", m.Task, len(m.Segments), a.plan.Reduces())
 		}
 		seg := m.Segments[a.index]
-		a.manifest.Counters.BytesIn += uint64(seg.Length)
-		a.manifest.Counters.ShuffleBytes += uint64(seg.Length)
-		if seg.Length > 0 {
-			path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
-			runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length})
+		c := &a.manifest.Counters
+		c.BytesIn += uint64(seg.Length)
+		c.ShuffleBytes += uint64(seg.Length)
+		if seg.Length == 0 {
+			continue
 		}
+		path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
+		switch loc := m.Shuffle; {
+		case loc == nil:
+		case loc.Addr == a.shuffle.Addr && a.shuffle.Dir != "":
+			path = a.store().OutputPath(a.plan.ID, m.Attempt)
+			c.ShuffleLocalBytes += uint64(seg.Length)
+		default:
+			remote = append(remote, shuffle.Source{Map: i, Addr: loc.Addr, Attempt: m.Attempt, Length: seg.Length})
+			attempts[i] = m.Attempt
+			c.ShuffleRemoteBytes += uint64(seg.Length)
+			continue
+		}
+		runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length})
 	}
-	return runs, nil
+	if len(remote) == 0 {
+		return runs, nil
+	}
+	fetched, err := a.fetch(ctx, remote)
+	var lost *shuffle.LostError
+	if errors.As(err, &lost) {
+		return nil, a.reportLost(lost, attempts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(runs, fetched...), nil
 }
 
 // reduceOutputFraming returns the framing of the reduce function's output.
