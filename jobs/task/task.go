@@ -147,16 +147,16 @@ func newAttempt(opts Options) (*attempt, error) {
 		stderr = io.Discard
 	}
 	return &attempt{
-		plan:   plan,
-		kind:   opts.Kind,
-		index:  opts.Index,
-		id:     opts.Attempt,
+		plan:    plan,
+		kind:    opts.Kind,
+		index:   opts.Index,
+		id:      opts.Attempt,
 		dir:     plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
 		work:    plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
 		shuffle: opts.Shuffle,
 		stderr:  stderr,
-		span:   trace.SpanFromContext(context.Background()),
-		trace:  context.Background(),
+		span:    trace.SpanFromContext(context.Background()),
+		trace:   context.Background(),
 		manifest: jobs.Manifest{
 			Task:    jobs.TaskName(opts.Kind, opts.Index),
 			Attempt: opts.Attempt,
