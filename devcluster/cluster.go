@@ -101,7 +101,13 @@ func (c *Cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	return c.waitClients(ctx, c.clients)
+	if err := c.waitClients(ctx, c.clients); err != nil {
+		return err
+	}
+	if c.opts.Shuffle {
+		return c.startShuffle(ctx)
+	}
+	return nil
 }
 
 // configure picks the agents' ports and writes their configuration files.
@@ -143,6 +149,11 @@ func (c *Cluster) configure() error {
 		if !o.OwnDriverConfig {
 			cfg.AllowedMount, cfg.TaskRuntime = o.DataDir, o.Binaries.TaskRuntime
 			cfg.TaskUser = taskUser()
+		}
+		if o.Shuffle {
+			if cfg.ShuffleDir, cfg.ShuffleAddr, err = c.shuffleDir(cfg.Name); err != nil {
+				return err
+			}
 		}
 		cfg.DataDir = filepath.Join(c.stateDir, cfg.Name)
 		src, err := renderClient(cfg)

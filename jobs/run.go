@@ -31,6 +31,16 @@ type Rerunner interface {
 	RerunTasks(ctx context.Context, plan *Plan, kind TaskKind, indices []int, round int, reason string) error
 }
 
+// ErrNoRerun is what a Rerunner that wraps a runner unable to re-run
+// returns: the job fails with the phase's own error.
+var ErrNoRerun = errors.New("the runner cannot re-run tasks")
+
+// ShuffleCleaner is a Runner that removes a job's map output from the
+// nodes that keep it, once the job has ended.
+type ShuffleCleaner interface {
+	RemoveShuffle(plan *Plan, secret string) error
+}
+
 // MaxReruns bounds how many times a job re-runs lost map output before it
 // fails: a node that loses every output it makes must not loop for ever.
 const MaxReruns = 3
@@ -67,6 +77,14 @@ func Run(ctx context.Context, r Runner, plan *Plan) (_ *Result, err error) {
 	created, err := plan.stage()
 	if err != nil {
 		return nil, err
+	}
+	if c, ok := r.(ShuffleCleaner); ok && plan.Job.Settings.Shuffle == NodeShuffle {
+		// Read now: the commit or abort removes the staging directory.
+		if secret, serr := plan.ShuffleSecret(); serr == nil {
+			// A node that cannot be reached now removes the job's data
+			// by age: a failed removal does not change the job's end.
+			defer func() { _ = c.RemoveShuffle(plan, secret) }()
+		}
 	}
 	res, err := runStaged(ctx, r, plan)
 	if err != nil {
@@ -138,7 +156,9 @@ func rerunLost(ctx context.Context, r Runner, plan *Plan, err error) error {
 		if cerr := plan.ClearLostReports(); cerr != nil {
 			return errors.Join(err, cerr)
 		}
-		if merr := rr.RerunTasks(ctx, plan, MapTask, lost, round, reason); merr != nil {
+		if merr := rr.RerunTasks(ctx, plan, MapTask, lost, round, reason); errors.Is(merr, ErrNoRerun) {
+			return err
+		} else if merr != nil {
 			return fmt.Errorf("re-run maps %v whose output was lost: %w", lost, merr)
 		}
 		err = rr.RerunTasks(ctx, plan, ReduceTask, nil, round, reason)

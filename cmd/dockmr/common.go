@@ -35,6 +35,8 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once; also the default number of tasks"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the contents of an existing output directory when the job commits"},
 		&cli.BoolFlag{Name: "cache-output", Usage: "write the output through the page cache, not with direct I/O (teragen always does)"},
+		&cli.StringFlag{Name: "shuffle", Value: string(jobs.SharedShuffle), EnvVars: []string{"DOCKMR_SHUFFLE"},
+			Usage: "where map output waits for the reduces: shared (the data directory) or node (the map's node, served by its shuffle server)"},
 		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each map task's sort buffer, in MiB; more output spills"},
 		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
 		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, DefaultText: fmt.Sprintf("%d on Nomad, %d with --local", nomadMaxAttempts, jobs.DefaultMaxAttempts),
@@ -62,6 +64,9 @@ func checkRunFlags(c *cli.Context) error {
 			return usageErrorf("%s: --%s %d is out of range; want %d to %d", commandName(c), f.name, v, f.min, f.max)
 		}
 	}
+	if _, err := jobs.ParseShuffleMode(c.String("shuffle")); err != nil {
+		return usageErrorf("%s: --%v", commandName(c), err)
+	}
 	return checkNomadFlags(c)
 }
 
@@ -73,6 +78,7 @@ func settings(c *cli.Context) jobs.Settings {
 		MaxAttempts: maxAttempts(c),
 		Overwrite:   c.Bool("overwrite"),
 		CacheOutput: c.Bool("cache-output"),
+		Shuffle:     jobs.ShuffleMode(c.String("shuffle")),
 	}
 }
 

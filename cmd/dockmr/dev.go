@@ -46,6 +46,12 @@ directory; dockmr and nomad commands need it in NOMAD_TOKEN. Ctrl-C or SIGTERM s
 then the server, and removes the tasks' containers and the agents' state;
 the data directory is kept.
 
+With --shuffle (on by default), every client gets a shuffle directory of
+its own in the state directory and a shuffle address on 127.0.0.1 in its
+node meta, and the cluster runs a shuffle server on each (the system job
+dockmr-shuffle, in the example image), so that jobs run with --shuffle
+node keep their map output on the maps' clients.
+
 Examples:
    dockmr dev
    dockmr dev --data-dir /srv/dockmr --clients 2 --ready-file /tmp/dockmr-dev.env
@@ -61,6 +67,7 @@ Examples:
 				Usage: "directory holding nomad, plugins/dockmr-driver and dockmr-task"},
 			&cli.StringFlag{Name: "ready-file", Usage: "file to write NOMAD_ADDR and DOCKMR_DATA_DIR into once the cluster is ready; removed on exit"},
 			&cli.StringFlag{Name: "log-level", Value: "INFO", Usage: "the agents' log level: TRACE, DEBUG, INFO, WARN or ERROR"},
+			&cli.BoolFlag{Name: "shuffle", Value: true, Usage: "give each client a shuffle directory and address and run a shuffle server on it (the system job dockmr-shuffle), for jobs run with --shuffle node; needs the example image (make image)"},
 			&cli.BoolFlag{Name: "acl", Usage: "turn Nomad's ACLs on: the cluster is bootstrapped, and its management token printed and written to the ready file and a token file (mode 0600); commands then need NOMAD_TOKEN"},
 		},
 		OnUsageError: onUsageError,
@@ -129,6 +136,7 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 		Binaries: bins,
 		LogLevel: c.String("log-level"),
 		ACL:      c.Bool("acl"),
+		Shuffle:  c.Bool("shuffle"),
 	}, nil
 }
 

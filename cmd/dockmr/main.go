@@ -92,6 +92,7 @@ Examples:
 			cancelCommand(),
 			devCommand(),
 			imageCommand(),
+			shuffleCommand(),
 			taskCommand(),
 		},
 	}

@@ -135,6 +135,44 @@ func (p *phaseRecorder) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs
 	return err
 }
 
+// RerunTasks re-runs tasks through the runner, when it can, and records
+// the re-run as a phase of its own, with its reason.
+func (p *phaseRecorder) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, reason string) error {
+	rr, ok := p.Runner.(jobs.Rerunner)
+	if !ok {
+		return jobs.ErrNoRerun
+	}
+	ph := Phase{Kind: kind, Tasks: plan.Tasks(kind), Started: time.Now().UTC(), Reason: reason}
+	err := rr.RerunTasks(ctx, plan, kind, indices, round, reason)
+	ph.Finished = time.Now().UTC()
+	ms := manifests(plan, kind)
+	var attempts []Attempt
+	for _, a := range joinManifests(nil, ms, err != nil) {
+		if kind == jobs.MapTask && !slices.Contains(indices, a.Task) {
+			continue // not re-run: its attempt is in the map phase's record
+		}
+		if !a.Finished.Before(ph.Started) {
+			a.Reason = reason
+			attempts = append(attempts, a)
+			ph.Attempts++
+			ph.Committed++
+			ph.Counters.Add(*a.Counters)
+		}
+	}
+	p.rec.Phases = append(p.rec.Phases, ph)
+	p.rec.Attempts = append(p.rec.Attempts, attempts...)
+	return err
+}
+
+// RemoveShuffle removes the job's map output from the nodes through the
+// runner, when it keeps any there.
+func (p *phaseRecorder) RemoveShuffle(plan *jobs.Plan, secret string) error {
+	if c, ok := p.Runner.(jobs.ShuffleCleaner); ok {
+		return c.RemoveShuffle(plan, secret)
+	}
+	return nil
+}
+
 // manifests reads the manifests of a phase's committed tasks, by task.
 func manifests(plan *jobs.Plan, kind jobs.TaskKind) map[int]*jobs.Manifest {
 	ms := map[int]*jobs.Manifest{}

@@ -37,6 +37,40 @@ var _ jobs.Runner = (*Runner)(nil)
 // task has committed. When the phase fails, or ctx ends, the Nomad job is
 // stopped so that no container keeps running; the caller aborts the job.
 func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	return r.runJob(ctx, plan, kind, phaseJob(plan, kind, r.Settings))
+}
+
+// RerunTasks runs new attempts of tasks whose commits the job took back:
+// each map as a one-task job of its own, dockmr-<job>-map-rerun-<task>-<round>,
+// or the whole reduce phase again, dockmr-<job>-reduce-rerun-<round>,
+// whose committed tasks end at once.
+func (r *Runner) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, _ string) error {
+	if kind == jobs.ReduceTask || indices == nil {
+		job := phaseJob(plan, kind, r.Settings)
+		job.ID = ptr(fmt.Sprintf("%s-rerun-%d", PhaseJobID(plan, kind), round))
+		return r.runJob(ctx, plan, kind, job)
+	}
+	errs := make([]error, len(indices))
+	var wg sync.WaitGroup
+	for n, i := range indices {
+		wg.Go(func() { errs[n] = r.runJob(ctx, plan, kind, rerunJob(plan, kind, i, round, r.Settings)) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// RemoveShuffle asks every node's shuffle server to remove the job's map
+// output.
+func (r *Runner) RemoveShuffle(plan *jobs.Plan, secret string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return RemoveShuffleData(ctx, r.Client, plan.ID, secret)
+}
+
+// runJob submits one Nomad job of a phase and follows it until every
+// task in it has committed. When it fails, or ctx ends, the Nomad job is
+// stopped so that no container keeps running; the caller aborts the job.
+func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, job *api.Job) error {
 	if err := CheckPaths(plan, r.Settings); err != nil {
 		return err
 	}
@@ -48,7 +82,6 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 	if imageFor(plan, kind, r.Settings) == "" {
 		return fmt.Errorf("no image for the %s phase: pass --image or set image in the job spec", kind)
 	}
-	job := phaseJob(plan, kind, r.Settings)
 	// The phase's span is the parent of its tasks' attempts.
 	maps.Copy(job.TaskGroups[0].Tasks[0].Env, telemetry.Env(ctx))
 	if _, _, err := r.Client.Jobs().Register(job, nil); err != nil {
@@ -56,7 +89,7 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 	}
 	r.submitted.Store(*job.ID, true)
 	spans := newAttemptSpans(ctx, string(kind), imageFor(plan, kind, r.Settings))
-	err := r.follow(ctx, plan, kind, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans)
+	err := r.follow(ctx, plan, kind, *job.TaskGroups[0].Count, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans)
 	if err != nil {
 		r.stop(*job.ID)
 	}
@@ -79,8 +112,8 @@ func (r *Runner) stop(jobID string) {
 const stopWait = time.Minute
 
 // follow watches the phase's allocations with blocking queries.
-func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, jobID string, maxAttempts int, spans *attemptSpans) error {
-	state := phaseState{phase: string(kind), tasks: plan.Tasks(kind), maxAttempts: maxAttempts}
+func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, tasks int, jobID string, maxAttempts int, spans *attemptSpans) error {
+	state := phaseState{phase: string(kind), tasks: tasks, maxAttempts: maxAttempts}
 	wait := r.WaitTime
 	if wait <= 0 {
 		wait = 5 * time.Second
@@ -114,6 +147,10 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 		switch {
 		case v.done:
 			return nil
+		case v.progress.FailedAttempts > 0 && lostOutput(plan, kind):
+			// No retry of a reduce can fetch output that is gone: the job
+			// re-runs the maps first.
+			return fmt.Errorf("%s phase: %w", kind, errLostOutput)
 		case v.failure != nil:
 			return r.explain(*v.failure, string(kind))
 		case r.stoppedFromOutside(jobID, v):
@@ -180,6 +217,20 @@ func stderrTail(c *api.Client, alloc *api.Allocation, task string, n int64) stri
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// errLostOutput ends a reduce phase some of whose reduces could not fetch
+// map output.
+var errLostOutput = errors.New("reduces could not fetch some map output; its maps run again")
+
+// lostOutput reports whether reduces of a node-shuffle job reported lost
+// map output.
+func lostOutput(plan *jobs.Plan, kind jobs.TaskKind) bool {
+	if kind != jobs.ReduceTask || plan.Job.Settings.Shuffle != jobs.NodeShuffle {
+		return false
+	}
+	reports, err := plan.LostReports()
+	return err == nil && len(reports) > 0
 }
 
 // ErrStopped is returned when a phase's Nomad job was stopped from outside

@@ -24,7 +24,7 @@ var (
 	}
 	settingsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
-			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"},
+			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"}, {Name: "shuffle"},
 		},
 	}
 )
@@ -156,6 +156,16 @@ func (d *decoder) settings(b *hcl.Block) jobs.Settings {
 	}
 	if a := attrs["max_attempts"]; a != nil {
 		d.intAtLeast(a, &s.MaxAttempts, 1)
+	}
+	if a := attrs["shuffle"]; a != nil {
+		var mode string
+		if d.str(a, &mode) {
+			if m, err := jobs.ParseShuffleMode(mode); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid shuffle", "%v", err)
+			} else {
+				s.Shuffle = m
+			}
+		}
 	}
 	for name, dst := range map[string]*bool{"overwrite": &s.Overwrite, "cache_output": &s.CacheOutput} {
 		if a := attrs[name]; a != nil {
