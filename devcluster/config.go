@@ -26,8 +26,8 @@ type agentConfig struct {
 	AllowedMount string // empty leaves allowed_mounts out
 	// ShuffleDir and ShuffleAddr, when set, give the node a shuffle
 	// server: node meta, and the directory in allowed_mounts.
-	ShuffleDir  string
-	ShuffleAddr string
+	ShuffleDir   string
+	ShuffleAddr  string
 	TaskRuntime  string // empty leaves task_runtime out
 	TaskUser     string // empty leaves default_user out
 	DriverConfig string

@@ -3,8 +3,8 @@ package nomad
 import (
 	"fmt"
 	"maps"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
