@@ -55,6 +55,27 @@ func (f *follower) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 	return err
 }
 
+// RerunTasks re-runs tasks whose output was lost, through the runner.
+func (f *follower) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, reason string) error {
+	rr, ok := f.runner.(jobs.Rerunner)
+	if !ok {
+		return jobs.ErrNoRerun
+	}
+	fmt.Fprintf(f.w, "%s: re-run %d of tasks %v: %s\n", kind, round, indices, reason)
+	err := rr.RerunTasks(ctx, plan, kind, indices, round, reason)
+	f.end()
+	return err
+}
+
+// RemoveShuffle removes the job's map output from the nodes through the
+// runner.
+func (f *follower) RemoveShuffle(plan *jobs.Plan, secret string) error {
+	if c, ok := f.runner.(jobs.ShuffleCleaner); ok {
+		return c.RemoveShuffle(plan, secret)
+	}
+	return nil
+}
+
 // update shows a phase's progress: a bar redrawn in place on a terminal,
 // else a line for each change.
 func (f *follower) update(p nomad.Progress) {
