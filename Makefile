@@ -5,7 +5,7 @@ BIN     := $(CURDIR)/bin
 GOFLAGS := -trimpath
 STATIC  := CGO_ENABLED=0
 
-.PHONY: all build driver cli task nomad image deps demo test test-unit vet fmt clean
+.PHONY: all build driver cli task nomad image deps demo test test-unit check fmt-check vet lint fmt clean
 
 all: build
 
@@ -53,11 +53,32 @@ test: deps build nomad image
 test-unit:
 	$(GO) test -count=1 -short ./...
 
+# The fast gate, run before the whole suite: formatting, vet, the linters
+# of .golangci.yml and the unit tests. It needs neither root nor Docker nor
+# any Debian package; tests that need them are skipped under -short.
+check: fmt-check vet lint test-unit
+
+fmt-check:
+	@out=$$(gofmt -s -l .); if [ -n "$$out" ]; then \
+		echo "gofmt -s: these files are not formatted; run 'make fmt':"; echo "$$out"; exit 1; fi
+
 vet:
 	$(GO) vet ./...
 
+# golangci-lint, pinned, installed once from the module proxy into the
+# user's cache and reused from there.
+GOLANGCI_LINT_VERSION := v2.15.0
+TOOLS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dockmr-tools
+GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+
+lint: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	GOBIN=$(dir $(GOLANGCI_LINT)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
 fmt:
-	gofmt -l -w .
+	gofmt -s -l -w .
 
 clean:
 	rm -rf $(BIN)

@@ -25,8 +25,8 @@
 #                     first, so mid-task); the task is retried after
 #                     Nomad's 5 s reschedule delay
 #
-# The runs are the fault tests of devcluster/faults_test.go and
-# devcluster/killfaults_test.go, which log the job's wall time (submit to
+# The runs are the fault tests of e2e/faults/faults_test.go and
+# e2e/faults/killfaults_test.go, which log the job's wall time (submit to
 # commit, as the dockmr command saw it); each also checks the output
 # (teravalidate, teragen's checksum, no partial or doubled part files) and
 # that no container is left.
@@ -50,7 +50,7 @@ done
 
 log=$(mktemp "${TMPDIR:-/tmp}/faults.XXXXXX")
 tests='^(TestTerasortWithoutFault|TestTerasortSurvivesClientRestarts|TestTerasortSurvivesALostClient|TestTerasortSurvivesDockerdRestart|TestTerasortSurvivesPluginKills|TestTerasortSurvivesAKilledContainer)$'
-if ! go test -count="$rounds" -v -timeout 60m -run "$tests" ./devcluster/ >"$log" 2>&1; then
+if ! go test -count="$rounds" -v -timeout 60m -run "$tests" ./e2e/faults/ >"$log" 2>&1; then
 	grep -E '^(---|FAIL|panic)|_test.go' "$log" >&2 || tail -n 50 "$log" >&2
 	echo "faults: a fault test failed; no figures (the tests' output: $log)" >&2
 	exit 1

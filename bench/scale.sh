@@ -47,7 +47,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-DOCKMR_SCALE=1 DOCKMR_BIN=$bin go test -count=1 -timeout 60m -v -run "$run" ./devcluster >"$log" 2>&1 || status=$?
+DOCKMR_SCALE=1 DOCKMR_BIN=$bin go test -count=1 -timeout 60m -v -run "$run" ./e2e/scale >"$log" 2>&1 || status=$?
 # The figures are the tests' log lines; the rest is on failure only.
 grep -E '^(=== RUN|--- (PASS|FAIL|SKIP)|    scale(job)?_test\.go:[0-9]+:)' "$log" | sed -E 's/^    scale(job)?_test\.go:[0-9]+: /    /'
 if [ "$status" -ne 0 ]; then

@@ -61,7 +61,7 @@ func (a *agent) start() error {
 	}
 	exited := make(chan struct{})
 	go func() {
-		cmd.Wait()
+		_ = cmd.Wait() // how it ended is in cmd.ProcessState
 		close(exited)
 	}()
 	a.cmd, a.exited = cmd, exited

@@ -11,8 +11,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/dockmr/dockmr/internal/mountinfo"
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/internal/mountinfo"
 )
 
 // jobStopTimeout bounds the wait for the cluster's tasks to stop when it
@@ -38,8 +39,8 @@ func (c *Cluster) Close() error {
 }
 
 func (c *Cluster) close() error {
-	var errs []error
-	allocs := c.stopJobs()
+	allocs, stopErr := c.stopJobs()
+	errs := []error{stopErr}
 	var wg sync.WaitGroup
 	clientErrs := make([]error, len(c.clients))
 	for i, a := range c.clients {
@@ -60,15 +61,17 @@ func (c *Cluster) close() error {
 // stopJobs stops every job in every namespace, waits a while for the
 // allocations on running clients to stop, and has those clients collect
 // them, which destroys their tasks and so removes their containers. It
-// returns the IDs of all the allocations it saw.
-func (c *Cluster) stopJobs() []string {
+// returns the IDs of all the allocations it saw, and what the server
+// refused. Allocations still running after the wait are no error: Close
+// kills them with their containers.
+func (c *Cluster) stopJobs() ([]string, error) {
 	if c.API == nil || !c.server.running() {
-		return nil
+		return nil, nil
 	}
 	all := &api.QueryOptions{Namespace: "*"}
 	allocs, _, err := c.API.Allocations().List(all)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("list the allocations to stop: %w", err)
 	}
 	ids := make([]string, len(allocs))
 	for i, a := range allocs {
@@ -76,13 +79,16 @@ func (c *Cluster) stopJobs() []string {
 	}
 	jobs, _, err := c.API.Jobs().List(all)
 	if err != nil {
-		return ids
+		return ids, fmt.Errorf("list the jobs to stop: %w", err)
 	}
+	var errs []error
 	for _, j := range jobs {
 		if j.Stop || j.Status == "dead" {
 			continue
 		}
-		c.API.Jobs().Deregister(j.ID, false, &api.WriteOptions{Namespace: j.Namespace})
+		if _, _, err := c.API.Jobs().Deregister(j.ID, false, &api.WriteOptions{Namespace: j.Namespace}); err != nil {
+			errs = append(errs, fmt.Errorf("stop job %s: %w", j.ID, err))
+		}
 	}
 	// A stopped or killed client cannot stop its tasks: waiting for them
 	// would only time out, and Close kills them with their containers.
@@ -94,7 +100,8 @@ func (c *Cluster) stopJobs() []string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), jobStopTimeout)
 	defer cancel()
-	Poll(ctx, "the tasks to stop", func() (bool, string, error) {
+	// A timeout leaves tasks running, which Close kills: not an error.
+	_ = Poll(ctx, "the tasks to stop", func() (bool, string, error) {
 		allocs, _, err := c.API.Allocations().List(all)
 		if err != nil {
 			return false, err.Error(), nil
@@ -108,9 +115,11 @@ func (c *Cluster) stopJobs() []string {
 		return running == 0, fmt.Sprintf("%d allocations running", running), nil
 	})
 	for id := range live {
-		c.API.Nodes().GC(id, nil)
+		if err := c.API.Nodes().GC(id, nil); err != nil {
+			errs = append(errs, fmt.Errorf("collect the allocations of node %s: %w", id, err))
+		}
 	}
-	return ids
+	return ids, errors.Join(errs...)
 }
 
 // removeContainers force-removes the containers still there that
@@ -162,11 +171,16 @@ func removeTree(dir string) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, m := range mounts {
-		syscall.Unmount(m, syscall.MNT_DETACH)
+		// EINVAL: no longer a mount point.
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", m, err))
+		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("remove state directory: %w", err)
+		// What could not be unmounted explains what could not be removed.
+		return errors.Join(append(errs, fmt.Errorf("remove state directory: %w", err))...)
 	}
 	return nil
 }

@@ -101,13 +101,7 @@ func (c *Cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := c.waitClients(ctx, c.clients); err != nil {
-		return err
-	}
-	if c.opts.Shuffle {
-		return c.startShuffle(ctx)
-	}
-	return nil
+	return c.waitClients(ctx, c.clients)
 }
 
 // configure picks the agents' ports and writes their configuration files.

@@ -97,14 +97,11 @@ type Options struct {
 	WaitDrivers []string
 	// Shuffle gives every client a shuffle directory of its own (in the
 	// state directory, in the driver's allowed_mounts) and a shuffle
-	// address (127.0.0.1 and a free port) in its node meta, and has Start
-	// run the shuffle servers' system job, with ShuffleImage, and wait
-	// until a server runs on every client: jobs may then use --shuffle
-	// node. Needs DataDir and the cluster's driver config.
+	// address (127.0.0.1 and a free port) in its node meta, where the
+	// shuffle servers' system job runs a server once registered (`dockmr
+	// dev` does, as `dockmr shuffle start` would): jobs may then use
+	// --shuffle node. Needs the cluster's driver config.
 	Shuffle bool
-	// ShuffleImage is the image the shuffle servers run in; empty means
-	// dockmr/examples:dev.
-	ShuffleImage string
 	// LogLevel is the agents' log level; empty means INFO.
 	LogLevel string
 	// LogFile, when set, is the one file that every agent appends its

@@ -138,6 +138,9 @@ func TestRenderRejectsUnquotablePaths(t *testing.T) {
 // configuration files, so a template error shows here rather than as an
 // agent that will not start.
 func TestRenderedConfigsValidate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the nomad binary `make nomad` builds")
+	}
 	bins := realBinaries(t)
 	dir := t.TempDir()
 	cfg := testConfig()

@@ -2,6 +2,7 @@ package devcluster
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -48,10 +49,14 @@ func (c *Cluster) killLeftovers() error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, pid := range pids {
-		syscall.Kill(pid, syscall.SIGKILL)
+		// One that ended meanwhile (ESRCH) needs no kill.
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("kill leftover process %d: %w", pid, err))
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func hasEntry(environ, entry []byte) bool {

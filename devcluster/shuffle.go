@@ -1,18 +1,11 @@
 package devcluster
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-
-	"github.com/dockmr/dockmr/jobs/nomad"
 )
-
-// defaultShuffleImage is the image the shuffle servers run in unless
-// Options.ShuffleImage says otherwise: the one `make image` builds.
-const defaultShuffleImage = "dockmr/examples:dev"
 
 // shuffleDir creates a client's shuffle directory, open to the tasks'
 // user, and picks its shuffle server's address.
@@ -32,23 +25,6 @@ func (c *Cluster) shuffleDir(client string) (dir, addr string, err error) {
 	}
 	defer l.Close()
 	return dir, l.Addr().String(), nil
-}
-
-// startShuffle runs the shuffle servers' system job and waits until one
-// runs on every client.
-func (c *Cluster) startShuffle(ctx context.Context) error {
-	image := c.opts.ShuffleImage
-	if image == "" {
-		image = defaultShuffleImage
-	}
-	nodes, err := nomad.StartShuffle(ctx, c.API, nomad.ShuffleOptions{Image: image}, true)
-	if err != nil {
-		return fmt.Errorf("start the shuffle servers: %w", err)
-	}
-	if len(nodes) != len(c.clients) {
-		return fmt.Errorf("shuffle servers run on %d nodes, want one on each of the %d clients", len(nodes), len(c.clients))
-	}
-	return nil
 }
 
 // ShuffleDirs returns the clients' shuffle directories, in client order,

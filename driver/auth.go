@@ -24,8 +24,10 @@ const credentialHelperPrefix = "docker-credential-"
 // TaskAuth is a task's `auth { ... }` block: credentials for the registry of
 // the task's image, which win over the plugin's.
 type TaskAuth struct {
-	Username      string `codec:"username"`
-	Password      string `codec:"password"`
+	Username string `codec:"username"`
+	Password string `codec:"password"`
+	// Email is accepted, as Nomad's docker driver accepts it, and not
+	// passed on: Docker ignores it since API v1.23.
 	Email         string `codec:"email"`
 	ServerAddress string `codec:"server_address"`
 }
@@ -90,7 +92,6 @@ func resolveAuth(ref string, task TaskAuth, plugin PluginAuth) (*registryAuth, e
 		return &registryAuth{source: "task auth", config: registry.AuthConfig{
 			Username:      task.Username,
 			Password:      task.Password,
-			Email:         task.Email,
 			ServerAddress: task.ServerAddress,
 		}}, nil
 	}

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
@@ -113,7 +113,7 @@ func (h *taskHandle) waitExit() *drivers.ExitResult {
 			if h.ctx.Err() != nil {
 				return &drivers.ExitResult{Err: fmt.Errorf("task destroyed while running")}
 			}
-			if errdefs.IsNotFound(err) {
+			if cerrdefs.IsNotFound(err) {
 				return &drivers.ExitResult{ExitCode: -1, Err: fmt.Errorf("container %.12s no longer exists", h.containerID)}
 			}
 			h.logger.Warn("waiting for container failed; retrying", "error", err, "backoff", backoff)
@@ -139,7 +139,7 @@ func (h *taskHandle) inspectExit() *drivers.ExitResult {
 		if err == nil {
 			return exitResultFromState(c.State)
 		}
-		if errdefs.IsNotFound(err) || attempt == 5 || h.ctx.Err() != nil {
+		if cerrdefs.IsNotFound(err) || attempt == 5 || h.ctx.Err() != nil {
 			return &drivers.ExitResult{ExitCode: -1, Err: fmt.Errorf("inspect exited container %.12s: %w", h.containerID, err)}
 		}
 		time.Sleep(backoff)
@@ -209,7 +209,7 @@ func (h *taskHandle) kill(sig string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
 	err := h.docker.ContainerKill(ctx, h.containerID, sig)
-	if err != nil && (errdefs.IsNotFound(err) || errdefs.IsConflict(err) || isNotRunning(err)) {
+	if err != nil && (cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) || isNotRunning(err)) {
 		return nil
 	}
 	if err != nil {

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/nomad/nomad/structs"
@@ -98,7 +98,7 @@ func (c *imageCoordinator) ensure(ctx context.Context, req pullRequest) (string,
 	if !req.force {
 		if id, err := c.inspect(ctx, req.ref); err == nil {
 			return id, nil
-		} else if !errdefs.IsNotFound(err) {
+		} else if !cerrdefs.IsNotFound(err) {
 			return "", fmt.Errorf("inspect image %q: %w", req.ref, err)
 		}
 	}
@@ -200,7 +200,7 @@ func (c *imageCoordinator) runPull(ctx context.Context, req pullRequest, p *pull
 	}
 	// A missing image will not appear by retrying; anything else
 	// (registry down, timeout) may.
-	err = structs.NewRecoverableError(err, !errdefs.IsNotFound(err) && !isNotFoundMessage(err))
+	err = structs.NewRecoverableError(err, !cerrdefs.IsNotFound(err) && !isNotFoundMessage(err))
 	c.logger.Warn("image pull failed", "image", req.ref, "error", err)
 	return err
 }

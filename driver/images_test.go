@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -10,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/go-hclog"
 	"github.com/shoenig/test/must"
 )
@@ -31,7 +32,7 @@ func (f *fakeImages) ImageInspect(_ context.Context, ref string, _ ...client.Ima
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.present[ref] {
-		return image.InspectResponse{}, errdefs.NotFound(errors.New("no such image"))
+		return image.InspectResponse{}, fmt.Errorf("no such image: %w", cerrdefs.ErrNotFound)
 	}
 	return image.InspectResponse{ID: "sha256:" + ref}, nil
 }

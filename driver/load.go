@@ -45,7 +45,7 @@ func resolveLoadPath(load, taskDir string, allowed []string) (string, error) {
 		return load, nil
 	}
 	p := filepath.Join(taskDir, load)
-	real, err := filepath.EvalSymlinks(p)
+	resolved, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("load: %q is not in the task directory; deliver it with an artifact block (destination \"local/\") or fix the path", load)
@@ -56,10 +56,10 @@ func resolveLoadPath(load, taskDir string, allowed []string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("load: task directory: %w", err)
 	}
-	if real != realDir && !strings.HasPrefix(real, realDir+"/") && !pathAllowed(real, allowed) {
-		return "", fmt.Errorf("load: %q links to %q, outside the task directory", load, real)
+	if resolved != realDir && !strings.HasPrefix(resolved, realDir+"/") && !pathAllowed(resolved, allowed) {
+		return "", fmt.Errorf("load: %q links to %q, outside the task directory", load, resolved)
 	}
-	return real, nil
+	return resolved, nil
 }
 
 // saveManifest is one entry of the manifest.json that `docker save` writes.

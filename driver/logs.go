@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/nomad/client/lib/fifo"
 	"github.com/hashicorp/nomad/plugins/drivers"
@@ -175,12 +175,12 @@ func (l *logStreamer) run(ctx context.Context) {
 			// A follow opened as the container exits can end before the
 			// daemon has handed over its last lines; one plain read from
 			// the cursor on picks up any it missed, and no others.
-			if err := l.follow(ctx, out, errw, cursorFile, false); err != nil && !errdefs.IsNotFound(err) {
+			if err := l.follow(ctx, out, errw, cursorFile, false); err != nil && !cerrdefs.IsNotFound(err) {
 				l.logger.Warn("final log read failed", "error", err)
 			}
 			return
 		}
-		if errdefs.IsNotFound(err) {
+		if cerrdefs.IsNotFound(err) {
 			return
 		}
 		if ctx.Err() != nil {

@@ -245,6 +245,7 @@ func TestUserNames(t *testing.T) {
 		must.NoError(t, err)
 		must.Eq(t, want, [3]int{id, id2, map[bool]int{true: 1}[found]}, must.Sprint(name))
 	}
-	_, _, _, err := findID(strings.NewReader(passwd), "bad")
+	_, _, found, err := findID(strings.NewReader(passwd), "bad")
 	must.ErrorContains(t, err, `user: "bad" has id "abc", not a number`)
+	must.False(t, found)
 }

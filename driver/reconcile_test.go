@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/nomad/helper/uuid"
 	"github.com/shoenig/test/must"
 
@@ -69,6 +69,6 @@ func exists(t *testing.T, td *testDriver, id string, want bool) {
 	if want {
 		must.NoError(t, err)
 	} else {
-		must.True(t, errdefs.IsNotFound(err), must.Sprintf("container %.12s should be gone, got %v", id, err))
+		must.True(t, cerrdefs.IsNotFound(err), must.Sprintf("container %.12s should be gone, got %v", id, err))
 	}
 }

@@ -47,7 +47,7 @@ type stallingImages struct{ fakeImages }
 func (s *stallingImages) ImagePull(ctx context.Context, _ string, _ image.PullOptions) (io.ReadCloser, error) {
 	r, w := io.Pipe()
 	go func() {
-		w.Write([]byte(`{"status":"Pulling fs layer","id":"l1"}` + "\n"))
+		_, _ = w.Write([]byte(`{"status":"Pulling fs layer","id":"l1"}` + "\n"))
 		<-ctx.Done()
 		w.CloseWithError(ctx.Err())
 	}()

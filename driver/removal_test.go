@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/errdefs"
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/internal/dockerdtest"
@@ -38,6 +38,6 @@ func TestDestroyTask_RemovesContainerOnceDaemonIsBack(t *testing.T) {
 
 	eventually(t, time.Minute, "the container to be removed", func() bool {
 		_, err := private.ContainerInspect(ctx, id)
-		return errdefs.IsNotFound(err)
+		return cerrdefs.IsNotFound(err)
 	})
 }

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
 
@@ -102,7 +102,7 @@ func checkNamedUser(ctx context.Context, docker *client.Client, id, user string)
 // name that is not there is not found: Docker then fails the start.
 func lookupID(ctx context.Context, docker *client.Client, id, file, name string) (int, int, bool, error) {
 	rc, _, err := docker.CopyFromContainer(ctx, id, file)
-	if errdefs.IsNotFound(err) {
+	if cerrdefs.IsNotFound(err) {
 		return 0, 0, false, nil
 	}
 	if err != nil {

@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/hashicorp/nomad/nomad/structs"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"go.opentelemetry.io/otel/attribute"
@@ -115,7 +115,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, *drive
 // recorded it, is removed and creation retried once.
 func (d *Driver) createAndStart(ctx context.Context, docker *client.Client, spec createSpec) (container.InspectResponse, error) {
 	id, err := d.create(ctx, docker, spec)
-	if errdefs.IsConflict(err) {
+	if cerrdefs.IsConflict(err) {
 		d.logger.Warn("removing stale container with the task's name", "name", spec.Name)
 		d.removeContainer(docker, spec.Name)
 		id, err = d.create(ctx, docker, spec)
@@ -161,7 +161,7 @@ func (d *Driver) inspectStarted(ctx context.Context, docker *client.Client, id s
 		inspectCtx, cancel := context.WithTimeout(ctx, apiTimeout)
 		c, err := docker.ContainerInspect(inspectCtx, id)
 		cancel()
-		if err == nil || errdefs.IsNotFound(err) || ctx.Err() != nil || attempt == startedInspectAttempts {
+		if err == nil || cerrdefs.IsNotFound(err) || ctx.Err() != nil || attempt == startedInspectAttempts {
 			return c, err
 		}
 		d.logger.Warn("inspecting a started container failed; retrying", "container_id", id, "attempt", attempt, "error", err)
@@ -200,7 +200,7 @@ func tryRemoveContainer(docker *client.Client, id string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
 	err := docker.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !errdefs.IsNotFound(err) {
+	if err != nil && !cerrdefs.IsNotFound(err) {
 		return err
 	}
 	return nil

@@ -40,17 +40,6 @@ func (s *taskStore) containerIDs() map[string]bool {
 	return ids
 }
 
-// allocIDs returns the allocation IDs of every tracked task.
-func (s *taskStore) allocIDs() map[string]bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	ids := make(map[string]bool, len(s.tasks))
-	for _, h := range s.tasks {
-		ids[h.cfg.AllocID] = true
-	}
-	return ids
-}
-
 // each calls fn for every tracked task.
 func (s *taskStore) each(fn func(*taskHandle)) {
 	s.mu.RLock()

@@ -12,9 +12,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/shoenig/test/must"
+
 	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/e2e/nomadtest"
-	"github.com/shoenig/test/must"
 )
 
 // freePort returns a loopback port nothing listens on, with the two above
@@ -58,15 +59,15 @@ func TestDevACL(t *testing.T) {
 		if lines.Text() == "dockmr dev: ready" {
 			break
 		}
-		dev.Wait()
+		_ = dev.Wait() // it failed to start: its output says why
 		// The port above the free one may have been taken: try again.
 		must.Less(t, 2, attempt, must.Sprintf("dockmr dev --acl did not start:\n%s", strings.Join(out, "\n")))
 	}
 	t.Cleanup(func() {
-		dev.Process.Signal(syscall.SIGINT)
+		_ = dev.Process.Signal(syscall.SIGINT) // it may have exited
 		for lines.Scan() {
 		}
-		dev.Wait()
+		_ = dev.Wait() // interrupted: its exit status is the signal's
 	})
 
 	printed := strings.Join(out, "\n")

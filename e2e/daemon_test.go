@@ -124,7 +124,7 @@ func TestDanglingContainers(t *testing.T) {
 			&container.Config{Image: image, Cmd: []string{"sleep", "600"}, Labels: labels},
 			&container.HostConfig{NetworkMode: "host"}, nil, nil, name)
 		must.NoError(t, err)
-		t.Cleanup(func() { cli.ContainerRemove(context.Background(), resp.ID, container.RemoveOptions{Force: true}) })
+		t.Cleanup(func() { _ = cli.ContainerRemove(context.Background(), resp.ID, container.RemoveOptions{Force: true}) })
 		must.NoError(t, cli.ContainerStart(context.Background(), resp.ID, container.StartOptions{}))
 		return resp.ID
 	}

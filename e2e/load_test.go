@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dockmr/dockmr/e2e/nomadtest"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/e2e/nomadtest"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // serveDir serves dir over HTTP on a loopback port, as the artifact
@@ -24,7 +25,7 @@ func serveDir(t *testing.T, dir string) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must.NoError(t, err)
 	srv := &http.Server{Handler: http.FileServer(http.Dir(dir))}
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed on Close
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + ln.Addr().String()
 }

@@ -601,13 +601,13 @@ func (e *mrEnv) testUnknownImage(t *testing.T) {
 func onlyHistory(t *testing.T, out, id, state string) {
 	t.Helper()
 	var names []string
-	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+	must.NoError(t, filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			rel, _ := filepath.Rel(out, p)
 			names = append(names, rel)
 		}
 		return nil
-	})
+	}))
 	must.Eq(t, []string{filepath.Join("_history", id+".json")}, names, must.Sprint("files left in the output directory"))
 	b, err := os.ReadFile(filepath.Join(out, "_history", id+".json"))
 	must.NoError(t, err)

@@ -147,9 +147,10 @@ func TestImagePrefetch(t *testing.T) {
 		r := runCLI(t, env, "image", "prefetch")
 		must.Eq(t, 2, r.code)
 		must.StrContains(t, r.stderr, "want one IMAGE argument")
+		// A flag after IMAGE is read as a flag.
 		r = runCLI(t, env, "image", "prefetch", "app:1", "--load", "x.tar")
-		must.Eq(t, 2, r.code)
-		must.StrContains(t, r.stderr, `flag "--load" after IMAGE; flags go first`)
+		must.Eq(t, 1, r.code)
+		must.StrContains(t, r.stderr, `--load "x.tar" is neither an http(s) URL nor an absolute path`)
 		r = runCLI(t, env, "image", "prefetch", "--load", "relative.tar", "app:1")
 		must.Eq(t, 1, r.code)
 		must.StrContains(t, r.stderr, `--load "relative.tar" is neither an http(s) URL nor an absolute path`)

@@ -32,7 +32,7 @@ func pullFixture(t *testing.T) (reg *registrytest.Server, repo, tag, ref string)
 	repo, tag = "dockmr/e2e-pull", fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 	ref, err = reg.Add(t.Context(), cli, image, repo, tag)
 	must.NoError(t, err)
-	t.Cleanup(func() { cli.ImageRemove(context.Background(), ref, dockerimage.RemoveOptions{Force: true}) })
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), ref, dockerimage.RemoveOptions{Force: true}) })
 	return reg, repo, tag, ref
 }
 

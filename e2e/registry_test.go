@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/nomad/api"
+	"github.com/shoenig/test/must"
+
 	"github.com/dockmr/dockmr/e2e/nomadtest"
 	"github.com/dockmr/dockmr/e2e/registrytest"
 	"github.com/dockmr/dockmr/internal/testimage"
-	"github.com/hashicorp/nomad/api"
-	"github.com/shoenig/test/must"
 )
 
 // privateRegistry starts a real registry with htpasswd authentication and

@@ -9,10 +9,11 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/dockmr/dockmr/e2e/nomadtest"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/e2e/nomadtest"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // escape is a job that asks for more than a node gives by default.

@@ -35,8 +35,9 @@ func main() {
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, *tasks, *rounds); err != nil {
+	err := run(ctx, *tasks, *rounds)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "driver-start:", err)
 		os.Exit(1)
 	}

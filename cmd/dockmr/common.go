@@ -143,7 +143,7 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 		return err
 	}
 	f := newFollower(r, c.App.ErrWriter)
-	res, err := recorder(c, f, r).Run(c.Context, plan)
+	rec, res, err := recorder(c, f, r).RunRecorded(c.Context, plan)
 	f.end()
 	if errors.Is(err, jobs.ErrOutputExists) {
 		return fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
@@ -154,12 +154,13 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 	if err != nil {
 		return err
 	}
+	summary := summarize(res, rec)
 	if !c.Bool("json") {
-		f.summary(c.App.ErrWriter, res)
+		printSummary(c.App.ErrWriter, summary)
 		return report(c.App.Writer, res)
 	}
 	reportErr := report(io.Discard, res)
-	if err := printJSON(c.App.Writer, f.result(res)); err != nil {
+	if err := printJSON(c.App.Writer, summary); err != nil {
 		return err
 	}
 	return reportErr
@@ -177,19 +178,14 @@ func recorder(c *cli.Context, runner, inner jobs.Runner) *history.Recorder {
 }
 
 // positional checks the run flags and returns the command's arguments,
-// which must be exactly as many as names. Flags go before arguments; one
-// after them is explained.
+// which must be exactly as many as names. Flags may come before or after
+// the arguments (main moves them first); after "--" everything is an
+// argument.
 func positional(c *cli.Context, names ...string) ([]string, error) {
 	if err := checkRunFlags(c); err != nil {
 		return nil, err
 	}
 	args := c.Args().Slice()
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			return nil, usageErrorf("%s: flag %s comes after the arguments; put flags before %s",
-				commandName(c), a, strings.Join(names, " "))
-		}
-	}
 	if len(args) != len(names) {
 		return nil, usageErrorf("%s: got %d arguments, want %s; run 'dockmr %s --help' for usage",
 			commandName(c), len(args), strings.Join(names, " "), commandName(c))

@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
 // readyLine is the line `dockmr dev` prints once the cluster takes jobs,
@@ -93,7 +96,12 @@ func dev(c *cli.Context) error {
 		}
 		return fmt.Errorf("dev: %w", err)
 	}
-	err = serveDev(c, cluster)
+	if opts.Shuffle {
+		err = startDevShuffle(c.Context, cluster)
+	}
+	if err == nil {
+		err = serveDev(c, cluster)
+	}
 	fmt.Fprintln(out, "dockmr dev: stopping jobs, clients and server")
 	if closeErr := cluster.Close(); closeErr != nil {
 		err = errors.Join(err, fmt.Errorf("dev: stop: %w", closeErr))
@@ -204,4 +212,19 @@ In another shell:
 Press Ctrl-C to stop the cluster.
 %[4]s
 `, cluster.Address(), data, strings.Join(cluster.LogPaths(), " "), readyLine, token, export)
+}
+
+// startDevShuffle runs a shuffle server on every client, with the code
+// `dockmr shuffle start --wait` runs, in the example image.
+func startDevShuffle(ctx context.Context, cluster *devcluster.Cluster) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	nodes, err := nomad.StartShuffle(ctx, cluster.API, nomad.ShuffleOptions{Image: exampleImage}, true)
+	if err != nil {
+		return fmt.Errorf("dev: start the shuffle servers (is the example image built? make image): %w", err)
+	}
+	if n := len(cluster.Clients()); len(nodes) != n {
+		return fmt.Errorf("dev: shuffle servers run on %d nodes, want one on each of the %d clients", len(nodes), n)
+	}
+	return nil
 }

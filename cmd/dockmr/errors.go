@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dockmr/dockmr/internal/tail"
 	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
@@ -40,7 +41,9 @@ func commandName(c *cli.Context) string {
 }
 
 // exitCode prints an error as one line and returns the exit status for it:
-// 0 for none, 2 for usage errors, 1 for the rest.
+// 0 for none, 2 for usage errors, 1 for the rest. The end of a failed
+// task's stderr that the error carries is printed above that line, as it
+// was written, so that the error stays the last line.
 func exitCode(stderr io.Writer, err error) int {
 	var status exitStatus
 	var usage usageError
@@ -56,7 +59,11 @@ func exitCode(stderr io.Writer, err error) int {
 	if nomad.IsPermissionDenied(err) {
 		err = nomad.PermissionDenied(err)
 	}
-	fmt.Fprintf(stderr, "dockmr: %s\n", oneLine(err.Error()))
+	msg, end := tail.Split(err)
+	if end != "" {
+		fmt.Fprintf(stderr, "the failed task's stderr ends with:\n%s\n", tail.Indent(end))
+	}
+	fmt.Fprintf(stderr, "dockmr: %s\n", oneLine(msg))
 	return 1
 }
 

@@ -7,31 +7,21 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
 // follower runs the phases of a job with a runner, showing each phase's
-// progress and keeping what the summary reports.
+// progress as the runner reports it.
 type follower struct {
 	runner jobs.Runner
 	w      io.Writer
 	tty    bool
 
-	mu     sync.Mutex
-	phases []*phaseRun
-	drawn  bool   // a progress bar is on the terminal's last line
-	last   string // the last progress line shown
-}
-
-// phaseRun is what the follower saw of one phase.
-type phaseRun struct {
-	kind     jobs.TaskKind
-	tasks    int
-	progress nomad.Progress // last seen, from runners that report it
-	wall     time.Duration
+	mu    sync.Mutex
+	drawn bool   // a progress bar is on the terminal's last line
+	last  string // the last progress line shown
 }
 
 func newFollower(r jobs.Runner, w io.Writer) *follower {
@@ -42,15 +32,9 @@ func newFollower(r jobs.Runner, w io.Writer) *follower {
 	return f
 }
 
-// RunTasks runs one phase, timing it.
+// RunTasks runs one phase, ending its progress bar's line.
 func (f *follower) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
-	ph := &phaseRun{kind: kind, tasks: plan.Tasks(kind)}
-	f.mu.Lock()
-	f.phases = append(f.phases, ph)
-	f.mu.Unlock()
-	start := time.Now()
 	err := f.runner.RunTasks(ctx, plan, kind)
-	ph.wall = time.Since(start)
 	f.end()
 	return err
 }
@@ -81,9 +65,6 @@ func (f *follower) RemoveShuffle(plan *jobs.Plan, secret string) error {
 func (f *follower) update(p nomad.Progress) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if n := len(f.phases); n > 0 {
-		f.phases[n-1].progress = p
-	}
 	if !f.tty {
 		// Attempts that are not shown change too.
 		if line := p.String(); line != f.last {

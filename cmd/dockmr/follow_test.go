@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/history"
 	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
@@ -57,15 +61,41 @@ func TestFollowerPlainLinesAndSummary(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("progress on a pipe:\n%s\nwant:\n%s", out.String(), want)
 	}
-	res := f.result(&jobs.Result{ID: "job_1", Map: jobs.Counters{RecordsOut: 7}})
-	if len(res.Phases) != 2 || res.Phases[0].Attempts != 3 || res.Phases[0].Failed != 1 ||
-		res.Phases[0].Counters.RecordsOut != 7 || res.Phases[1].Attempts != 2 {
-		t.Errorf("summary phases %+v", res.Phases)
+}
+
+// The summary's phases are the history record's, counted from its
+// attempts, whichever runner ran them.
+func TestSummarizeFromHistory(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	attempts := []history.Attempt{
+		{Phase: jobs.MapTask, Task: 0, Number: 1, State: history.AttemptFailed},
+		{Phase: jobs.MapTask, Task: 0, Number: 2, State: history.AttemptFailed},
+		{Phase: jobs.MapTask, Task: 0, Number: 3, State: history.AttemptCommitted, Counters: &jobs.Counters{RecordsOut: 7}},
+		{Phase: jobs.MapTask, Task: 1, Number: 1, State: history.AttemptCommitted, Counters: &jobs.Counters{}},
+		{Phase: jobs.ReduceTask, Task: 0, Number: 1, State: history.AttemptCommitted, Counters: &jobs.Counters{}},
 	}
-	out.Reset()
-	f.summary(&out, &jobs.Result{ID: "job_1"})
-	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 4 || !strings.HasPrefix(lines[3], "job job_1: checksum ") {
+	maps := history.Phase{Kind: jobs.MapTask, Tasks: 2, Started: t0, Finished: t0.Add(1500 * time.Millisecond)}
+	maps.Count(attempts[:4])
+	reduces := history.Phase{Kind: jobs.ReduceTask, Tasks: 1, Started: t0.Add(2 * time.Second), Finished: t0.Add(3 * time.Second)}
+	reduces.Count(attempts[4:])
+	rec := &history.Record{Phases: []history.Phase{maps, reduces}, Attempts: attempts}
+	s := summarize(&jobs.Result{ID: "job_1", Map: jobs.Counters{RecordsOut: 7}, Reduce: jobs.Counters{RecordsOut: 5}}, rec)
+	want := []phaseSummary{
+		{Phase: "map", Tasks: 2, Attempts: 4, Failed: 2, Counters: jobs.Counters{RecordsOut: 7}, Wall: 1500 * time.Millisecond},
+		{Phase: "reduce", Tasks: 1, Attempts: 1, Failed: 0, Counters: jobs.Counters{RecordsOut: 5}, Wall: time.Second},
+	}
+	if !reflect.DeepEqual(s.Phases, want) {
+		t.Errorf("summary phases\n%+v\nwant\n%+v", s.Phases, want)
+	}
+	var out bytes.Buffer
+	printSummary(&out, s)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[3], "job job_1: checksum ") ||
+		!slices.Equal(strings.Fields(lines[1])[:4], []string{"map", "2", "4", "2"}) {
 		t.Errorf("summary:\n%s", out.String())
+	}
+	if s := summarize(&jobs.Result{ID: "job_2"}, nil); len(s.Phases) != 0 {
+		t.Errorf("summary without a record has phases %+v", s.Phases)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -55,11 +54,6 @@ Examples:
 }
 
 func imagePrefetch(c *cli.Context) error {
-	for _, a := range c.Args().Slice()[min(1, c.NArg()):] {
-		if strings.HasPrefix(a, "-") {
-			return usageErrorf("image prefetch: flag %q after IMAGE; flags go first: dockmr image prefetch [--load FILE] IMAGE", a)
-		}
-	}
 	if c.NArg() != 1 {
 		return usageErrorf("image prefetch: want one IMAGE argument, got %d; run 'dockmr image prefetch --help' for usage", c.NArg())
 	}

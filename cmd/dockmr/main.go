@@ -35,7 +35,11 @@ func main() {
 	// A TRACEPARENT in the environment makes the job part of that trace
 	// (and names a local task's parent).
 	ctx = telemetry.FromEnv(ctx, os.Getenv)
-	err = newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
+	app := newApp(os.Stdout, os.Stderr)
+	args, err := flagsFirst(app, os.Args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	stop()
 	flushCtx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	if ferr := shutdown(flushCtx); ferr != nil {

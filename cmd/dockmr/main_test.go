@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/dockmr/dockmr/internal/testbin"
 )
 
 // dockmr is the binary under test, built once for all tests.
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	dockmr, err = build(dir)
+	dockmr, err = testbin.Build(dir, "github.com/dockmr/dockmr/cmd/dockmr", "dockmr")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -29,28 +30,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// build builds dockmr into dir, or uses $DOCKMR_BIN/dockmr when set, as
-// `make test` does.
-func build(dir string) (string, error) {
-	if bin := os.Getenv("DOCKMR_BIN"); bin != "" {
-		if p := filepath.Join(bin, "dockmr"); fileExists(p) {
-			return p, nil
-		}
-	}
-	path := filepath.Join(dir, "dockmr")
-	cmd := exec.Command("go", "build", "-o", path, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build dockmr: %w\n%s", err, out)
-	}
-	return path, nil
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // result is what a run of dockmr printed and how it exited.

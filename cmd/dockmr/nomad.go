@@ -45,8 +45,8 @@ func checkNomadFlags(c *cli.Context) error {
 	if mem := c.Int("memory"); c.IsSet("memory") && (mem < 32 || mem > 1<<22) {
 		return usageErrorf("%s: --memory %d is out of range; want 32 to %d MiB", commandName(c), mem, 1<<22)
 	}
-	if max := c.Int("memory-max"); c.IsSet("memory-max") && (max < 32 || max > 1<<22) {
-		return usageErrorf("%s: --memory-max %d is out of range; want 32 to %d MiB", commandName(c), max, 1<<22)
+	if limit := c.Int("memory-max"); c.IsSet("memory-max") && (limit < 32 || limit > 1<<22) {
+		return usageErrorf("%s: --memory-max %d is out of range; want 32 to %d MiB", commandName(c), limit, 1<<22)
 	}
 	if c.Bool("detach") && runnerName(c) != "nomad" {
 		return usageErrorf("%s: --detach needs the Nomad runner; drop --local or --runner %s", commandName(c), runnerName(c))

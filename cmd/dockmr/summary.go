@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/jobs/history"
 )
 
 // phaseSummary is one phase of a job's summary.
@@ -25,37 +26,41 @@ type jobSummary struct {
 	Phases []phaseSummary `json:"phases"`
 }
 
-// result adds the follower's phases to a job's result.
-func (f *follower) result(res *jobs.Result) jobSummary {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// summarize draws a job's summary from its result and its history record:
+// tasks, attempts, failed attempts and wall time per phase are the
+// record's, so that the summary and `dockmr history` agree whatever the
+// runner; the counters are the result's.
+func summarize(res *jobs.Result, rec *history.Record) jobSummary {
 	s := jobSummary{Result: res}
-	for _, ph := range f.phases {
+	if rec == nil {
+		return s
+	}
+	for _, ph := range rec.Phases {
 		c := res.Map
-		if ph.kind == jobs.ReduceTask {
+		if ph.Kind == jobs.ReduceTask {
 			c = res.Reduce
 		}
-		attempts := ph.progress.Attempts
-		if attempts == 0 {
-			attempts = ph.tasks // runners that do not report attempts
+		var wall time.Duration
+		if ph.Finished.After(ph.Started) {
+			wall = ph.Finished.Sub(ph.Started)
 		}
 		s.Phases = append(s.Phases, phaseSummary{
-			Phase: string(ph.kind), Tasks: ph.tasks, Attempts: attempts,
-			Failed: ph.progress.FailedAttempts, Counters: c, Wall: ph.wall,
+			Phase: string(ph.Kind), Tasks: ph.Tasks, Attempts: ph.Attempts,
+			Failed: ph.FailedAttempts, Counters: c, Wall: wall,
 		})
 	}
 	return s
 }
 
-// summary prints a table of the job's phases, its checksum and time.
-func (f *follower) summary(w io.Writer, res *jobs.Result) {
+// printSummary prints a table of the job's phases, its checksum and time.
+func printSummary(w io.Writer, s jobSummary) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\ttasks\tattempts\tfailed\trecords in\trecords out\tbytes in\tbytes out\twall\t")
-	for _, ph := range f.result(res).Phases {
+	for _, ph := range s.Phases {
 		c := ph.Counters
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2fs\t\n", ph.Phase, ph.Tasks, ph.Attempts, ph.Failed,
 			c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, ph.Wall.Seconds())
 	}
-	tw.Flush()
-	fmt.Fprintf(w, "job %s: checksum %s, %.2fs in all\n", res.ID, res.Checksum, res.Elapsed.Seconds())
+	_ = tw.Flush()
+	fmt.Fprintf(w, "job %s: checksum %s, %.2fs in all\n", s.ID, s.Checksum, s.Elapsed.Seconds())
 }

@@ -24,8 +24,8 @@ func TestParseProcStat_CommandWithSpacesAndParens(t *testing.T) {
 }
 
 func TestParseProcStat_BadInput(t *testing.T) {
-	real := string(readFixture(t, filepath.Join(v1Root, "proc/11872/stat")))
-	fields := strings.Fields(real)
+	line := string(readFixture(t, filepath.Join(v1Root, "proc/11872/stat")))
+	fields := strings.Fields(line)
 	with := func(i int, v string) string {
 		f := append([]string(nil), fields...)
 		f[i-1] = v

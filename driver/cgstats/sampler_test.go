@@ -15,12 +15,12 @@ import (
 var t0 = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 
 // replaceIn rewrites one line of a fixture file.
-func replaceIn(t *testing.T, path, old, new string) {
+func replaceIn(t *testing.T, path, old, repl string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	must.NoError(t, err)
 	must.StrContains(t, string(b), old)
-	writeFile(t, path, strings.Replace(string(b), old, new, 1))
+	writeFile(t, path, strings.Replace(string(b), old, repl, 1))
 }
 
 // setStat rewrites utime and stime (fields 14 and 15) of a /proc/<pid>/stat.

@@ -9,8 +9,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/dockmr/dockmr/devcluster"
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/dockmr/dockmr/devcluster"
 )
 
 // Cluster is a running one-node Nomad cluster: a server agent and a client

@@ -94,7 +94,7 @@ func (p *DockerProxy) Up() error {
 		return fmt.Errorf("listen on %s: %w", p.path, err)
 	}
 	p.srv = &http.Server{Handler: http.HandlerFunc(p.serveHTTP), ConnState: p.trackHijacked}
-	go p.srv.Serve(ln)
+	go func() { _ = p.srv.Serve(ln) }() // ends with ErrServerClosed on Close
 	return nil
 }
 

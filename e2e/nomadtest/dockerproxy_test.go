@@ -11,8 +11,9 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 func proxyClient(t *testing.T) (*DockerProxy, *client.Client) {
@@ -67,7 +68,9 @@ func TestDockerProxyStreams(t *testing.T) {
 		Image: ref, Cmd: []string{"sh", "-c", "cat; echo done"}, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true,
 	}, &container.HostConfig{NetworkMode: "host"}, nil, nil, "")
 	must.NoError(t, err)
-	defer cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+	defer func() {
+		_ = cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+	}()
 
 	att, err := cli.ContainerAttach(ctx, created.ID, container.AttachOptions{Stream: true, Stdin: true, Stdout: true})
 	must.NoError(t, err)

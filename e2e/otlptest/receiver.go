@@ -69,7 +69,7 @@ func Start() (*Receiver, error) {
 	mux.HandleFunc("POST /v1/metrics", r.metricsHandler)
 	mux.HandleFunc("POST /v1/logs", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go r.srv.Serve(ln)
+	go func() { _ = r.srv.Serve(ln) }() // ends with ErrServerClosed on Close
 	return r, nil
 }
 
@@ -191,7 +191,7 @@ func (r *Receiver) fail(w http.ResponseWriter, err error) {
 func (r *Receiver) reply(w http.ResponseWriter, msg proto.Message) {
 	b, _ := proto.Marshal(msg)
 	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.Write(b)
+	_, _ = w.Write(b) // a sender that hung up gets no reply
 }
 
 func serviceOf(res *resourcepb.Resource) string {

@@ -160,7 +160,10 @@ func (d *Distribution) Push(ctx context.Context, cli *client.Client, localRef, r
 	if err := cli.ImageTag(ctx, localRef, ref); err != nil {
 		return "", fmt.Errorf("tag %s as %s: %w", localRef, ref, err)
 	}
-	defer cli.ImageRemove(context.Background(), ref, image.RemoveOptions{})
+	defer func() {
+		// The tag pushed from is this push's; the image stays.
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{})
+	}()
 	body, err := cli.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: d.Auth()})
 	if err != nil {
 		return "", fmt.Errorf("push %s: %w", ref, err)
@@ -192,8 +195,9 @@ func streamError(r io.Reader) error {
 // Close stops the registry and removes its storage.
 func (d *Distribution) Close() error {
 	if d.cmd != nil && d.cmd.Process != nil {
-		d.cmd.Process.Kill()
-		<-d.done
+		_ = d.cmd.Process.Kill()
+		exitErr := <-d.done
+		_ = exitErr // killed: its exit error says only that
 	}
 	return os.RemoveAll(d.dir)
 }

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/image"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // The daemon pulls an image served by the registry, layers and all, and
@@ -40,7 +41,7 @@ func TestDaemonPullsFromRegistry(t *testing.T) {
 	_, err = cli.ImageRemove(ctx, local, image.RemoveOptions{Force: true, PruneChildren: true})
 	must.NoError(t, err)
 	t.Cleanup(func() {
-		cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
 	})
 
 	rc, err := cli.ImagePull(ctx, ref, image.PullOptions{})
@@ -85,7 +86,10 @@ func TestUnknownAndHanging(t *testing.T) {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v2/no/such/manifests/v1", nil)
 	must.NoError(t, err)
-	_, err = http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
 	must.ErrorIs(t, err, context.DeadlineExceeded)
 
 	s.Hang(false)

@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
 // exampleImage is the image the jobs and the shuffle servers run in, built
@@ -63,7 +65,7 @@ func run(m *testing.M) int {
 	}
 	cluster, err = devcluster.Start(context.Background(), devcluster.Options{
 		DataDir: data, Clients: 2, HTTPPort: devcluster.AnyHTTPPort, Binaries: b,
-		Shuffle: true, ShuffleImage: exampleImage,
+		Shuffle: true,
 		// A client cut off is declared down in seconds.
 		ServerConfig: "server {\n  heartbeat_grace = \"2s\"\n  min_heartbeat_ttl = \"2s\"\n}\n",
 	})
@@ -72,5 +74,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer cluster.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := nomad.StartShuffle(ctx, cluster.API, nomad.ShuffleOptions{Image: exampleImage}, true); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e/shuffle:", err)
+		return 1
+	}
 	return m.Run()
 }

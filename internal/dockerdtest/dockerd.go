@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/client"
+
 	"github.com/dockmr/dockmr/internal/mountinfo"
 )
 
@@ -157,7 +158,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	}
 	exited := make(chan struct{})
 	go func() {
-		cmd.Wait()
+		_ = cmd.Wait() // how it ended is in cmd.ProcessState
 		close(exited)
 	}()
 	d.cmd, d.exited = cmd, exited
@@ -206,7 +207,7 @@ func (d *Daemon) Stop() error {
 		return nil
 	case <-time.After(stopTimeout):
 	}
-	d.cmd.Process.Kill()
+	_ = d.cmd.Process.Kill() // it may have exited since; the wait below tells
 	<-d.exited
 	return fmt.Errorf("dockerd at %s did not stop within %s and was killed", d.Endpoint(), stopTimeout)
 }
@@ -224,11 +225,16 @@ func (d *Daemon) Restart(ctx context.Context) error {
 func (d *Daemon) Close() error {
 	err := d.Stop()
 	mounts, merr := mountinfo.Under(d.dir)
+	var uerrs []error
 	for _, m := range mounts {
-		syscall.Unmount(m, syscall.MNT_DETACH)
+		// EINVAL: no longer a mount point.
+		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) {
+			uerrs = append(uerrs, fmt.Errorf("unmount %s: %w", m, uerr))
+		}
 	}
 	if rerr := os.RemoveAll(d.dir); rerr != nil {
-		err = errors.Join(err, merr, fmt.Errorf("remove %s: %w", d.dir, rerr))
+		// What could not be unmounted explains what could not be removed.
+		err = errors.Join(err, merr, errors.Join(uerrs...), fmt.Errorf("remove %s: %w", d.dir, rerr))
 	}
 	return err
 }

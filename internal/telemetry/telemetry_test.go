@@ -63,7 +63,11 @@ func TestSetupOffInstallsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(context.Background())
+	defer func() {
+		if err := shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
 	if _, ok := otel.GetTracerProvider().(noop.TracerProvider); !ok {
 		t.Fatalf("tracer provider is %T, want the no-op one", otel.GetTracerProvider())
 	}

@@ -65,6 +65,26 @@ type Phase struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// Count sets the phase's attempt figures and counters from its attempts:
+// every attempt counts, failed ones count as failed too, and committed ones
+// add their counters. The job's summary and its history both show these.
+func (p *Phase) Count(attempts []Attempt) {
+	p.Attempts, p.FailedAttempts, p.Committed = 0, 0, 0
+	p.Counters = jobs.Counters{}
+	for _, a := range attempts {
+		p.Attempts++
+		if a.Failed() {
+			p.FailedAttempts++
+		}
+		if a.State == AttemptCommitted {
+			p.Committed++
+			if a.Counters != nil {
+				p.Counters.Add(*a.Counters)
+			}
+		}
+	}
+}
+
 // The states of an attempt.
 const (
 	// AttemptCommitted is the attempt whose output is the task's.
@@ -93,6 +113,9 @@ type Attempt struct {
 	State    string `json:"state"`
 	ExitCode int    `json:"exit_code"`
 	Failure  string `json:"failure,omitempty"`
+	// StderrTail is the end of a failed attempt's stderr: its last lines,
+	// a few KiB at most (see internal/tail).
+	StderrTail string `json:"stderr_tail,omitempty"`
 	// Queued is when the attempt was placed on its node (Nomad's
 	// Received), Started when its process or container started, Finished
 	// when it ended. A time not reached is zero.

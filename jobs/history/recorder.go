@@ -38,16 +38,24 @@ type Recorder struct {
 // output, whether the job committed, failed or was cancelled. A job that
 // never got to run a task (its output exists, say) leaves none.
 func (r *Recorder) Run(ctx context.Context, plan *jobs.Plan) (*jobs.Result, error) {
+	_, res, err := r.RunRecorded(ctx, plan)
+	return res, err
+}
+
+// RunRecorded runs a job as Run does and returns its history record as
+// well, nil when the job left none. A job's summary is drawn from the
+// record, so that it says what `dockmr history` says.
+func (r *Recorder) RunRecorded(ctx context.Context, plan *jobs.Plan) (*Record, *jobs.Result, error) {
 	rec := newRecord(plan, r.RunnerName)
 	res, err := jobs.Run(ctx, &phaseRecorder{Recorder: r, rec: rec}, plan)
 	if err != nil && len(rec.Phases) == 0 {
-		return res, err
+		return nil, res, err
 	}
 	r.finish(ctx, rec, res, err)
 	if werr := Write(rec); werr != nil {
 		r.warn(werr)
 	}
-	return res, err
+	return rec, res, err
 }
 
 func (r *Recorder) warn(err error) {
@@ -120,16 +128,7 @@ func (p *phaseRecorder) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs
 		}
 	}
 	attempts := joinManifests(listed, manifests(plan, kind), err != nil)
-	for _, a := range attempts {
-		ph.Attempts++
-		if a.Failed() {
-			ph.FailedAttempts++
-		}
-		if a.State == AttemptCommitted {
-			ph.Committed++
-			ph.Counters.Add(*a.Counters)
-		}
-	}
+	ph.Count(attempts)
 	p.rec.Phases = append(p.rec.Phases, ph)
 	p.rec.Attempts = append(p.rec.Attempts, attempts...)
 	return err

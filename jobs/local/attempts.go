@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockmr/dockmr/internal/tail"
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/history"
 )
@@ -53,7 +54,7 @@ func (l *attemptLog) end(a *history.Attempt, err error, killed bool) {
 		a.State = history.AttemptKilled
 	case err != nil:
 		a.State = history.AttemptFailed
-		a.Failure = err.Error()
+		a.Failure, a.StderrTail = tail.Split(err)
 	default:
 		a.State = history.AttemptSucceeded
 	}

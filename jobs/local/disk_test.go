@@ -16,6 +16,9 @@ import (
 // the CI runs the tests as.
 func smallDisk(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("mounts a tmpfs, which needs root; not run with -short")
+	}
 	if os.Geteuid() != 0 {
 		t.Fatal("the disk-full test mounts a 2 MiB tmpfs, which needs root: run the tests as root (as CI does)")
 	}

@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// reportPrefix starts the line on which the task runtime reports how the
+// task ended, the last it prints.
+const reportPrefix = "dockmr-task: "
+
 // lastLine remembers what a task printed last: its last line starting with
 // "dockmr-task: " (the runtime's own report), else its last non-empty line.
 type lastLine struct {
@@ -30,7 +34,7 @@ func (l *lastLine) Write(p []byte) (int, error) {
 func (l *lastLine) see(line string) {
 	line = strings.TrimSpace(line)
 	switch {
-	case strings.HasPrefix(line, "dockmr-task: "):
+	case strings.HasPrefix(line, reportPrefix):
 		l.report = line
 	case line != "":
 		l.last = line

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockmr/dockmr/internal/testbin"
 	"github.com/dockmr/dockmr/jobs"
-	"github.com/dockmr/dockmr/jobs/internal/testbin"
 	"github.com/dockmr/dockmr/jobs/local"
 )
 

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/dockmr/dockmr/internal/tail"
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
@@ -91,6 +92,10 @@ func (r *Runner) runTask(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKin
 		}
 	}
 	if tries > 1 {
+		var te *tail.Error
+		if errors.As(err, &te) {
+			return tail.NewError(fmt.Errorf("%w (failed %d attempts)", te.Err, tries), te.Stderr)
+		}
 		return fmt.Errorf("%w (failed %d attempts)", err, tries)
 	}
 	return err
@@ -116,15 +121,16 @@ func (r *Runner) runAttempt(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 		cmd.Env = append(os.Environ(), env...)
 	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	stderr := &lastLine{}
-	cmd.Stderr = io.MultiWriter(stderr, r.logWriter(name))
+	stderr, end := &lastLine{}, tail.NewWriter(tail.DefaultLimit)
+	cmd.Stderr = io.MultiWriter(stderr, end, r.logWriter(name))
 	err = cmd.Run()
 	r.attempts.exited(rec, cmd.ProcessState)
 	if cause := context.Cause(ctx); cause != nil {
 		return cause
 	}
 	if err != nil {
-		return attemptError(name, id, err, stderr.line())
+		// The runtime's report, its last line, is the error itself.
+		return tail.NewError(attemptError(name, id, err, stderr.line()), tail.WithoutLastLine(end.String(), reportPrefix))
 	}
 	if _, err := plan.ReadManifest(kind, index); err != nil {
 		return fmt.Errorf("%s attempt %s exited without committing: %w", name, id, err)
@@ -135,7 +141,7 @@ func (r *Runner) runAttempt(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 // attemptError explains a failed attempt by the error line it printed, or
 // else by how its process ended.
 func attemptError(name, id string, err error, line string) error {
-	if msg, ok := strings.CutPrefix(line, "dockmr-task: "); ok {
+	if msg, ok := strings.CutPrefix(line, reportPrefix); ok {
 		return errors.New(msg)
 	}
 	var exitErr *exec.ExitError

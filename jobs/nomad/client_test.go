@@ -94,7 +94,7 @@ func TestConnect_HonoursNomadTLSAndTokenEnvironment(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tokens = append(tokens, r.Header.Get("X-Nomad-Token"))
 		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`"127.0.0.1:4647"`))
+		_, _ = w.Write([]byte(`"127.0.0.1:4647"`))
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}

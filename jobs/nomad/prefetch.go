@@ -157,7 +157,14 @@ func Prefetch(ctx context.Context, client *api.Client, o PrefetchOptions) ([]Nod
 	if _, _, err := client.Jobs().Register(PrefetchJob(id, o), nil); err != nil {
 		return nil, fmt.Errorf("prefetch: submit job %s: %w", id, err)
 	}
-	defer client.Jobs().Deregister(id, true, nil)
+	defer func() {
+		// Best effort: a job left behind has ended (its tasks exit at
+		// once) and only shows in 'nomad job status' until Nomad's
+		// garbage collection.
+		if _, _, err := client.Jobs().Deregister(id, true, nil); err != nil {
+			return
+		}
+	}()
 
 	allocs, err := waitPrefetch(ctx, client, id, nodes)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
+	"github.com/dockmr/dockmr/internal/tail"
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
 )
@@ -176,7 +177,9 @@ func (r *Runner) nudge(jobID string) {
 	if err != nil || !blockedOnDrivers(evals) {
 		return
 	}
-	_, _, _ = r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil)
+	if _, _, err := r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil); err != nil {
+		return // nudged again when next due
+	}
 }
 
 // explain adds the end of the failed attempt's stderr to its failure, when
@@ -186,37 +189,37 @@ func (r *Runner) explain(f taskFailure, task string) error {
 	if err != nil {
 		return f
 	}
-	tail := stderrTail(r.Client, alloc, task, 2048)
-	if tail == "" {
-		return f
-	}
-	return fmt.Errorf("%w; its stderr ends with:\n%s", f, indent(tail))
+	// Without its stderr, the failure is still the task events' account.
+	end, _ := stderrTail(context.Background(), r.Client, alloc, task)
+	return tail.NewError(f, end)
 }
 
-func stderrTail(c *api.Client, alloc *api.Allocation, task string, n int64) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// stderrTailTimeout bounds the read of one allocation's stderr tail.
+const stderrTailTimeout = 10 * time.Second
+
+// stderrTail reads the last lines of a task's stderr, up to
+// tail.DefaultLimit bytes, from its node, and what ended the read early.
+func stderrTail(ctx context.Context, c *api.Client, alloc *api.Allocation, task string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, stderrTailTimeout)
 	defer cancel()
 	cancelCh := make(chan struct{})
 	go func() { <-ctx.Done(); close(cancelCh) }()
-	frames, errs := c.AllocFS().Logs(alloc, false, task, "stderr", api.OriginEnd, n, cancelCh, nil)
+	// One byte more than is kept tells whether the first line is whole.
+	frames, errs := c.AllocFS().Logs(alloc, false, task, "stderr", api.OriginEnd, tail.DefaultLimit+1, cancelCh, nil)
 	var b strings.Builder
 	for {
 		select {
 		case f, ok := <-frames:
 			if !ok {
-				return strings.TrimSpace(b.String())
+				return tail.Trim(b.String(), tail.DefaultLimit), nil
 			}
 			b.Write(f.Data)
-		case <-errs:
-			return strings.TrimSpace(b.String())
+		case err := <-errs:
+			return tail.Trim(b.String(), tail.DefaultLimit), err
 		case <-ctx.Done():
-			return strings.TrimSpace(b.String())
+			return tail.Trim(b.String(), tail.DefaultLimit), ctx.Err()
 		}
 	}
-}
-
-func indent(s string) string {
-	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
 }
 
 // errLostOutput ends a reduce phase some of whose reduces could not fetch

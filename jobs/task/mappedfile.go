@@ -66,6 +66,6 @@ func (m *mappedFile) close() error {
 
 // abandon releases the file after a failure; the attempt directory goes.
 func (m *mappedFile) abandon() {
-	syscall.Munmap(m.data)
+	_ = syscall.Munmap(m.data) // the attempt failed already; the mapping ends with the process
 	m.f.Close()
 }

@@ -34,5 +34,5 @@ func mapRange(path string, off, length int64) (data []byte, unmap func(), err er
 		return nil, nil, fmt.Errorf("map %s: %w", path, err)
 	}
 	adviseSequential(m)
-	return m[off-start:], func() { syscall.Munmap(m) }, nil
+	return m[off-start:], func() { _ = syscall.Munmap(m) }, nil
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/dockmr/dockmr/internal/tail"
 	"github.com/dockmr/dockmr/jobs"
 )
 
@@ -57,8 +58,8 @@ func (a *attempt) runStream(ctx context.Context, role string, ph *jobs.Phase, en
 	for _, k := range slices.Sorted(maps.Keys(ph.Env)) {
 		cmd.Env = append(cmd.Env, k+"="+ph.Env[k])
 	}
-	tail := &tailBuffer{max: 2048}
-	cmd.Stderr = io.MultiWriter(a.stderr, tail)
+	stderr := tail.NewWriter(tail.DefaultLimit)
+	cmd.Stderr = io.MultiWriter(a.stderr, stderr)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -86,8 +87,9 @@ func (a *attempt) runStream(ctx context.Context, role string, ph *jobs.Phase, en
 	}()
 	readErr := emitLines(stdout, e)
 	if readErr != nil {
-		cmd.Process.Kill()
-		io.Copy(io.Discard, stdout)
+		// readErr is the failure; the kill and the drain only end the command.
+		_ = cmd.Process.Kill()
+		_, _ = io.Copy(io.Discard, stdout)
 	}
 	feedErr := <-fed
 	waitErr := cmd.Wait()
@@ -95,7 +97,7 @@ func (a *attempt) runStream(ctx context.Context, role string, ph *jobs.Phase, en
 	case readErr != nil: // the cause, not the kill that followed
 		return readErr
 	case waitErr != nil:
-		return fmt.Errorf("%s failed: %s%s", name, exitReason(waitErr), tail.last())
+		return fmt.Errorf("%s failed: %s%s", name, exitReason(waitErr), lastLine(stderr.String()))
 	case feedErr != nil && !errors.Is(feedErr, syscall.EPIPE): // a command may stop reading early
 		return fmt.Errorf("%s: %w", name, feedErr)
 	}
@@ -144,25 +146,11 @@ func exitReason(err error) string {
 	return "exit status " + strconv.Itoa(exitErr.ExitCode())
 }
 
-// tailBuffer keeps the last bytes written to it.
-type tailBuffer struct {
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
+// lastLine returns the last line of a command's stderr, as ": line", or "".
+// The whole end of it follows the task's one-line report on its stderr.
+func lastLine(stderr string) string {
+	if stderr == "" {
+		return ""
 	}
-	return len(p), nil
-}
-
-// last returns the last non-empty line written, as ": line", or "".
-func (t *tailBuffer) last() string {
-	lines := strings.Split(strings.TrimSpace(string(t.buf)), "\n")
-	if l := strings.TrimSpace(lines[len(lines)-1]); l != "" {
-		return ": " + l
-	}
-	return ""
+	return ": " + strings.TrimSpace(stderr[strings.LastIndexByte(stderr, '\n')+1:])
 }

@@ -15,5 +15,5 @@ func reserve(f *os.File, size int64) error {
 
 // adviseSequential tells the kernel that a mapping is read in order.
 func adviseSequential(m []byte) {
-	syscall.Madvise(m, syscall.MADV_SEQUENTIAL) // a hint; its failure is harmless
+	_ = syscall.Madvise(m, syscall.MADV_SEQUENTIAL) // a hint; its failure is harmless
 }

@@ -87,7 +87,7 @@ func BenchmarkTeraSortJobTraced(b *testing.B) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
 	otel.SetTracerProvider(tp)
 	defer otel.SetTracerProvider(noop.NewTracerProvider())
-	defer tp.Shutdown(context.Background())
+	defer func() { _ = tp.Shutdown(context.Background()) }() // spans go to a discarding exporter
 	benchTeraSortJob(b)
 }
 
@@ -109,7 +109,7 @@ func BenchmarkStep(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
 		otel.SetTracerProvider(tp)
 		defer otel.SetTracerProvider(noop.NewTracerProvider())
-		defer tp.Shutdown(context.Background())
+		defer func() { _ = tp.Shutdown(context.Background()) }() // spans go to a discarding exporter
 		for b.Loop() {
 			endStep(a.step("spill"), nil)
 		}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockmr/dockmr/internal/testbin"
 	"github.com/dockmr/dockmr/jobs"
-	"github.com/dockmr/dockmr/jobs/internal/testbin"
 	"github.com/dockmr/dockmr/jobs/local"
 	"github.com/dockmr/dockmr/jobs/terajob"
 	"github.com/dockmr/dockmr/tera"
@@ -97,9 +97,11 @@ func TestValidateFindsMisorders(t *testing.T) {
 			swapRecords(t, a, r-1, r)
 		}, "misorder in %[1]s"},
 		{"files swapped", func(t *testing.T, a, b string) {
-			os.Rename(a, a+".x")
-			os.Rename(b, a)
-			os.Rename(a+".x", b)
+			for _, mv := range [][2]string{{a, a + ".x"}, {b, a}, {a + ".x", b}} {
+				if err := os.Rename(mv[0], mv[1]); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}, "misorder between %[1]s and %[2]s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

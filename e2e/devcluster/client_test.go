@@ -1,4 +1,4 @@
-package devcluster
+package devcluster_test
 
 import (
 	"context"
@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 )
 
 // TestClientRestart kills a client agent and stops another, then restarts
@@ -16,11 +19,11 @@ func TestClientRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Nomad agents")
 	}
-	c, err := Start(context.Background(), Options{
-		DataDir:      newDataDir(t),
+	c, err := devcluster.Start(context.Background(), devcluster.Options{
+		DataDir:      clustertest.DataDir(t),
 		Clients:      2,
-		HTTPPort:     AnyHTTPPort,
-		Binaries:     realBinaries(t),
+		HTTPPort:     devcluster.AnyHTTPPort,
+		Binaries:     clustertest.Binaries(t),
 		ClientConfig: "client {\n  gc_interval = \"1h\"\n}\n",
 		LogLevel:     "DEBUG",
 		LogFile:      "nomad.log",
@@ -31,7 +34,7 @@ func TestClientRestart(t *testing.T) {
 
 	clients := c.Clients()
 	must.Len(t, 2, clients)
-	for i, stop := range []func(*Client) error{(*Client).Kill, (*Client).Stop} {
+	for i, stop := range []func(*devcluster.Client) error{(*devcluster.Client).Kill, (*devcluster.Client).Stop} {
 		cl := clients[i]
 		oldPID, node := cl.PID(), cl.NodeID()
 		must.Eq(t, c.NodeIDs()[i], node)

@@ -1,4 +1,8 @@
-package devcluster
+// Package scale runs hundreds of tasks on a development cluster and
+// measures what each costs dockmr-driver: goroutines, descriptors, heap
+// and CPU, and that the plugin is back to its baseline once they are
+// gone. The 1,000-map teragen runs only when DOCKMR_SCALE is set.
+package scale
 
 import (
 	"context"
@@ -12,6 +16,8 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/procstat"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
@@ -82,22 +88,13 @@ func TestScaleBurstOnOneClient(t *testing.T) {
 
 // startScaleT starts a cluster whose clients have clientConfig (their
 // capacity) and remove each task's container when Nomad collects it.
-func startScaleT(t *testing.T, clients int, clientConfig string) *Cluster {
+func startScaleT(t *testing.T, clients int, clientConfig string) *devcluster.Cluster {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("starts Nomad agents and hundreds of containers")
-	}
-	c, err := Start(context.Background(), Options{
-		DataDir:      newDataDir(t),
+	return clustertest.Start(t, devcluster.Options{
 		Clients:      clients,
-		HTTPPort:     freeHTTPPort(t),
-		Binaries:     realBinaries(t),
 		DriverConfig: "gc {\n      container = true\n    }",
 		ClientConfig: clientConfig,
 	})
-	must.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // barrierJob is a batch job of n tiny tasks that each wait for the file
@@ -108,7 +105,7 @@ func barrierJob(id, image, dataDir string, n int, release string) *api.Job {
 	if release == "true" {
 		script = "true"
 	}
-	job := sleeperJob(image, dataDir, script)
+	job := clustertest.SleeperJob(image, dataDir, script)
 	job.ID, job.Name = &id, &id
 	job.TaskGroups[0].Count = &n
 	cpu, mem := 10, 16
@@ -118,7 +115,7 @@ func barrierJob(id, image, dataDir string, n int, release string) *api.Job {
 
 // runToCompletion registers job and waits until its n allocations have
 // completed successfully.
-func runToCompletion(t *testing.T, c *Cluster, job *api.Job, n int, timeout time.Duration) {
+func runToCompletion(t *testing.T, c *devcluster.Cluster, job *api.Job, n int, timeout time.Duration) {
 	t.Helper()
 	_, _, err := c.API.Jobs().Register(job, nil)
 	must.NoError(t, err)
@@ -127,7 +124,7 @@ func runToCompletion(t *testing.T, c *Cluster, job *api.Job, n int, timeout time
 
 // allocStates counts a job's allocations by client status, failing on
 // any failed one.
-func allocStates(c *Cluster, jobID string) (map[string]int, error) {
+func allocStates(c *devcluster.Cluster, jobID string) (map[string]int, error) {
 	allocs, _, err := c.API.Jobs().Allocations(jobID, true, nil)
 	if err != nil {
 		return nil, err
@@ -155,11 +152,11 @@ func describeTaskStates(states map[string]*api.TaskState) string {
 
 // waitAllRunning waits until Nomad reports n running allocations of the
 // job and Docker n running containers on the cluster's nodes.
-func waitAllRunning(t *testing.T, c *Cluster, jobID string, n int, timeout time.Duration) {
+func waitAllRunning(t *testing.T, c *devcluster.Cluster, jobID string, n int, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	err := PollEvery(ctx, time.Second, fmt.Sprintf("%d running tasks", n), func() (bool, string, error) {
+	err := devcluster.PollEvery(ctx, time.Second, fmt.Sprintf("%d running tasks", n), func() (bool, string, error) {
 		states, err := allocStates(c, jobID)
 		if err != nil {
 			return false, "", err
@@ -167,7 +164,7 @@ func waitAllRunning(t *testing.T, c *Cluster, jobID string, n int, timeout time.
 		if states[api.AllocClientStatusRunning] < n {
 			return false, fmt.Sprintf("allocations %v", states), nil
 		}
-		containers, err := containerStates(ctx, c.NodeIDs()...)
+		containers, err := clustertest.ContainerStates(ctx, c.NodeIDs()...)
 		if err != nil {
 			return false, "", err
 		}
@@ -177,11 +174,11 @@ func waitAllRunning(t *testing.T, c *Cluster, jobID string, n int, timeout time.
 }
 
 // waitComplete waits until the job's n allocations have all completed.
-func waitComplete(t *testing.T, c *Cluster, jobID string, n int, timeout time.Duration) {
+func waitComplete(t *testing.T, c *devcluster.Cluster, jobID string, n int, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	err := PollEvery(ctx, time.Second, fmt.Sprintf("%d complete tasks", n), func() (bool, string, error) {
+	err := devcluster.PollEvery(ctx, time.Second, fmt.Sprintf("%d complete tasks", n), func() (bool, string, error) {
 		states, err := allocStates(c, jobID)
 		if err != nil {
 			return false, "", err
@@ -194,7 +191,7 @@ func waitComplete(t *testing.T, c *Cluster, jobID string, n int, timeout time.Du
 // collectGarbage has every client collect its finished allocations, which
 // destroys their tasks and so removes their containers, and waits until
 // no container of the cluster is left.
-func collectGarbage(t *testing.T, c *Cluster, timeout time.Duration) {
+func collectGarbage(t *testing.T, c *devcluster.Cluster, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -207,8 +204,8 @@ func collectGarbage(t *testing.T, c *Cluster, timeout time.Duration) {
 		resp.Body.Close()
 		must.Eq(t, http.StatusOK, resp.StatusCode, must.Sprintf("garbage collection on %s", cl.Name()))
 	}
-	err := PollEvery(ctx, time.Second, "the containers to be removed", func() (bool, string, error) {
-		containers, err := containerStates(ctx, c.NodeIDs()...)
+	err := devcluster.PollEvery(ctx, time.Second, "the containers to be removed", func() (bool, string, error) {
+		containers, err := clustertest.ContainerStates(ctx, c.NodeIDs()...)
 		if err != nil {
 			return false, "", err
 		}
@@ -220,7 +217,7 @@ func collectGarbage(t *testing.T, c *Cluster, timeout time.Duration) {
 // measureIdle returns the plugin's CPU time per running task per second
 // over a window while the tasks run and do nothing: what following them
 // (stats, logs, waits) costs.
-func measureIdle(t *testing.T, probe *pluginProbe, cl *Client, from procstat.Sample, window time.Duration) float64 {
+func measureIdle(t *testing.T, probe *pluginProbe, cl *devcluster.Client, from procstat.Sample, window time.Duration) float64 {
 	t.Helper()
 	start := time.Now()
 	<-time.After(window)

@@ -1,4 +1,8 @@
-package devcluster
+// Package faults runs terasorts on a two-client development cluster while
+// faults hit them: agents restarted, plugins and containers killed, a
+// client lost, the Docker daemon restarted. Each job must end with the
+// exact answer and no container left.
+package faults
 
 import (
 	"context"
@@ -15,14 +19,16 @@ import (
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/dockerdtest"
 )
 
 // TestTerasortWithoutFault runs the fault tests' terasort with no fault:
 // the baseline that bench/faults.sh compares their times with.
 func TestTerasortWithoutFault(t *testing.T) {
-	c := startWith(t, Options{Clients: 2})
-	docker := sharedDocker(t)
+	c := clustertest.Start(t, devcluster.Options{Clients: 2})
+	docker := clustertest.SharedDocker(t)
 	j := newTeraJob(t, c)
 	j.start()
 	sum := j.wait("none")
@@ -31,7 +37,7 @@ func TestTerasortWithoutFault(t *testing.T) {
 		must.Eq(t, p.Tasks, p.Attempts, must.Sprint(p.Phase))
 		must.Zero(t, p.Failed, must.Sprint(p.Phase))
 	}
-	waitNoContainers(t, docker, sum.ID, "")
+	clustertest.WaitNoContainers(t, docker, sum.ID, "")
 }
 
 // TestTerasortSurvivesClientRestarts restarts both client agents while
@@ -46,14 +52,14 @@ func TestTerasortWithoutFault(t *testing.T) {
 // they are recovered however fast the machine is; the job's time includes
 // the two agent restarts.
 func TestTerasortSurvivesClientRestarts(t *testing.T) {
-	c := startWith(t, Options{Clients: 2, LogFile: "nomad.log"})
-	docker := sharedDocker(t)
+	c := clustertest.Start(t, devcluster.Options{Clients: 2, LogFile: "nomad.log"})
+	docker := clustertest.SharedDocker(t)
 	j := newTeraJob(t, c)
 	j.start()
 
 	frozen := map[string]string{}
 	for _, cl := range c.Clients() {
-		waitForContainer(t, docker, "map", cl.NodeID())
+		clustertest.WaitForContainer(t, docker, "map", cl.NodeID())
 		maps := pauseRunning(t, docker, cl.NodeID())
 		must.MapNotEmpty(t, maps, must.Sprintf("running map containers on %s", cl.Name()))
 		for id, alloc := range maps {
@@ -73,15 +79,15 @@ func TestTerasortSurvivesClientRestarts(t *testing.T) {
 		must.Eq(t, p.Tasks, p.Attempts, must.Sprintf("%s: recovered, not retried", p.Phase))
 		must.Zero(t, p.Failed, must.Sprint(p.Phase))
 	}
-	waitNoContainers(t, docker, sum.ID, "")
+	clustertest.WaitNoContainers(t, docker, sum.ID, "")
 }
 
 // restart stops the client (crash: SIGKILL to the agent and its plugins;
 // else as Ctrl-C does) and starts it again. An agent that shuts down
 // stops its plugins too, so either way the new agent starts a new plugin.
-func restart(t *testing.T, c *Cluster, cl *Client, crash bool) {
+func restart(t *testing.T, c *devcluster.Cluster, cl *devcluster.Client, crash bool) {
 	t.Helper()
-	plugins := pluginPIDs(t, c, cl.PID())
+	plugins := clustertest.PluginPIDs(t, c, cl.PID())
 	must.SliceNotEmpty(t, plugins, must.Sprintf("%s's plugins", cl.Name()))
 	if crash {
 		must.NoError(t, cl.Kill())
@@ -101,13 +107,13 @@ func restart(t *testing.T, c *Cluster, cl *Client, crash bool) {
 // and returns their allocation IDs by container ID.
 func pauseRunning(t *testing.T, docker *client.Client, node string) map[string]string {
 	t.Helper()
-	list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: nodeFilter(node)})
+	list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: clustertest.NodeFilter(node)})
 	must.NoError(t, err)
 	frozen := map[string]string{}
 	for _, ct := range list {
 		// One that has just exited cannot be paused; it needs no care.
 		if docker.ContainerPause(context.Background(), ct.ID) == nil {
-			frozen[ct.ID] = ct.Labels[labelAllocID]
+			frozen[ct.ID] = ct.Labels[clustertest.LabelAllocID]
 		}
 	}
 	return frozen
@@ -119,7 +125,7 @@ func waitGone(t *testing.T, pid int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := Poll(ctx, fmt.Sprintf("process %d to end", pid), func() (bool, string, error) {
+	err := devcluster.Poll(ctx, fmt.Sprintf("process %d to end", pid), func() (bool, string, error) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			return true, "", nil
@@ -135,11 +141,11 @@ func waitGone(t *testing.T, pid int) {
 
 // waitLog waits for a line of the cluster's shared log holding every one
 // of parts.
-func waitLog(t *testing.T, c *Cluster, parts ...string) {
+func waitLog(t *testing.T, c *devcluster.Cluster, parts ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := Poll(ctx, fmt.Sprintf("a log line with %q", parts), func() (bool, string, error) {
+	err := devcluster.Poll(ctx, fmt.Sprintf("a log line with %q", parts), func() (bool, string, error) {
 		b, err := os.ReadFile(c.LogFile())
 		if err != nil {
 			return false, "", err
@@ -184,17 +190,17 @@ const lostHeartbeat = `server {
 // back, the server tells it its allocations are lost; it stops them and
 // dockmr-driver removes their containers.
 func TestTerasortSurvivesALostClient(t *testing.T) {
-	c := startWith(t, Options{Clients: 2, ServerConfig: lostHeartbeat})
-	docker := sharedDocker(t)
+	c := clustertest.Start(t, devcluster.Options{Clients: 2, ServerConfig: lostHeartbeat})
+	docker := clustertest.SharedDocker(t)
 	j := newTeraJob(t, c)
 	j.start()
 	lost, live := c.Clients()[1], c.Clients()[0]
 
-	waitForContainer(t, docker, "map", lost.NodeID())
+	clustertest.WaitForContainer(t, docker, "map", lost.NodeID())
 	must.NoError(t, lost.Stop())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	must.NoError(t, Poll(ctx, "the node to be marked down", func() (bool, string, error) {
+	must.NoError(t, devcluster.Poll(ctx, "the node to be marked down", func() (bool, string, error) {
 		n, _, err := c.API.Nodes().Info(lost.NodeID(), nil)
 		if err != nil {
 			return false, err.Error(), nil
@@ -216,15 +222,15 @@ func TestTerasortSurvivesALostClient(t *testing.T) {
 	orphans := waitExited(t, docker, sum.ID, lost.NodeID())
 	must.Eq(t, len(lostAllocs), len(orphans), must.Sprintf("one container per lost allocation: %v", orphans))
 	j.checkOutput(sum)
-	waitNoContainers(t, docker, sum.ID, live.NodeID())
+	clustertest.WaitNoContainers(t, docker, sum.ID, live.NodeID())
 
 	must.NoError(t, lost.Restart(context.Background()))
-	waitNoContainers(t, docker, sum.ID, lost.NodeID())
+	clustertest.WaitNoContainers(t, docker, sum.ID, lost.NodeID())
 }
 
 // lostAllocations returns the IDs of the node's allocations that the
 // server marked lost.
-func lostAllocations(t *testing.T, c *Cluster, node string) []string {
+func lostAllocations(t *testing.T, c *devcluster.Cluster, node string) []string {
 	t.Helper()
 	allocs, _, err := c.API.Nodes().Allocations(node, nil)
 	must.NoError(t, err)
@@ -244,11 +250,11 @@ func waitExited(t *testing.T, docker *client.Client, id, node string) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var allocs []string
-	err := Poll(ctx, "the lost node's containers to exit", func() (bool, string, error) {
+	err := devcluster.Poll(ctx, "the lost node's containers to exit", func() (bool, string, error) {
 		allocs = nil
 		running := 0
-		for _, ct := range jobContainers(t, docker, id, node) {
-			allocs = append(allocs, ct.Labels[labelAllocID])
+		for _, ct := range clustertest.JobContainers(t, docker, id, node) {
+			allocs = append(allocs, ct.Labels[clustertest.LabelAllocID])
 			if ct.State == "running" {
 				running++
 			}
@@ -271,18 +277,18 @@ func waitExited(t *testing.T, docker *client.Client, id, node string) []string {
 // the runner nudges Nomad. The job completes with the exact answer.
 func TestTerasortSurvivesDockerdRestart(t *testing.T) {
 	d := dockerdtest.StartT(t, dockerdtest.Options{})
-	must.NoError(t, d.LoadImage(context.Background(), sharedDocker(t), exampleImage))
+	must.NoError(t, d.LoadImage(context.Background(), clustertest.SharedDocker(t), clustertest.ExampleImage))
 	private, err := d.Client()
 	must.NoError(t, err)
 	t.Cleanup(func() { private.Close() })
-	c := startWith(t, Options{Clients: 2, DockerEndpoint: d.Endpoint()})
+	c := clustertest.Start(t, devcluster.Options{Clients: 2, DockerEndpoint: d.Endpoint()})
 	j := newTeraJob(t, c)
 	// Until the server hears that the drivers are unhealthy, retries are
 	// placed on the nodes and fail to start, each an attempt.
 	j.start("--max-attempts", "8")
 
-	waitForContainer(t, private, "map", "")
-	plugins := pluginPIDs(t, c, 0)
+	clustertest.WaitForContainer(t, private, "map", "")
+	plugins := clustertest.PluginPIDs(t, c, 0)
 	running := len(jobContainersRunning(t, private))
 	must.NoError(t, d.Stop())
 	waitDriverHealth(t, c, false)
@@ -296,17 +302,17 @@ func TestTerasortSurvivesDockerdRestart(t *testing.T) {
 		must.Eq(t, p.Tasks+p.Failed, p.Attempts, must.Sprint(p.Phase))
 	}
 	j.checkOutput(sum)
-	waitNoContainers(t, private, sum.ID, "")
-	must.Eq(t, plugins, pluginPIDs(t, c, 0), must.Sprint("the plugins lived through the daemon's absence"))
+	clustertest.WaitNoContainers(t, private, sum.ID, "")
+	must.Eq(t, plugins, clustertest.PluginPIDs(t, c, 0), must.Sprint("the plugins lived through the daemon's absence"))
 }
 
 // waitDriverHealth waits until the server sees dockmr-driver healthy, or
 // unhealthy, on every node.
-func waitDriverHealth(t *testing.T, c *Cluster, healthy bool) {
+func waitDriverHealth(t *testing.T, c *devcluster.Cluster, healthy bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := Poll(ctx, fmt.Sprintf("%s healthy=%v on every node", contract.DriverName, healthy), func() (bool, string, error) {
+	err := devcluster.Poll(ctx, fmt.Sprintf("%s healthy=%v on every node", contract.DriverName, healthy), func() (bool, string, error) {
 		var seen []string
 		for _, id := range c.NodeIDs() {
 			n, _, err := c.API.Nodes().Info(id, nil)
@@ -325,7 +331,7 @@ func waitDriverHealth(t *testing.T, c *Cluster, healthy bool) {
 // jobContainersRunning lists the running containers of dockmr jobs.
 func jobContainersRunning(t *testing.T, docker *client.Client) []container.Summary {
 	t.Helper()
-	list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: nodeFilter("")})
+	list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: clustertest.NodeFilter("")})
 	must.NoError(t, err)
 	return list
 }

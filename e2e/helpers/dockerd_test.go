@@ -1,4 +1,7 @@
-package dockerdtest
+// Package helpers_test tries the test helpers that run something of their
+// own against the real thing: internal/dockerdtest's private Docker
+// daemon and internal/testimage's image builds.
+package helpers_test
 
 import (
 	"context"
@@ -10,6 +13,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/internal/dockerdtest"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
 
@@ -18,7 +22,7 @@ import (
 // image and the container itself are still there, and the daemon's
 // directory is gone after Close.
 func TestRestartKillsContainers(t *testing.T) {
-	d := StartT(t, Options{})
+	d := dockerdtest.StartT(t, dockerdtest.Options{})
 	cli := loadedClient(t, d)
 	id := runSleeper(t, cli)
 
@@ -37,7 +41,7 @@ func TestRestartKillsContainers(t *testing.T) {
 // TestLiveRestoreKeepsContainers restarts a daemon with live-restore: the
 // container runs on, as the same process.
 func TestLiveRestoreKeepsContainers(t *testing.T) {
-	d := StartT(t, Options{LiveRestore: true})
+	d := dockerdtest.StartT(t, dockerdtest.Options{LiveRestore: true})
 	cli := loadedClient(t, d)
 	id := runSleeper(t, cli)
 	before, err := cli.ContainerInspect(context.Background(), id)
@@ -56,15 +60,15 @@ func TestStartErrors(t *testing.T) {
 		t.Skip("starts a Docker daemon")
 	}
 	missing := filepath.Join(t.TempDir(), "dockerd")
-	_, err := Start(context.Background(), Options{Binary: missing})
+	_, err := dockerdtest.Start(context.Background(), dockerdtest.Options{Binary: missing})
 	must.ErrorContains(t, err, "start "+missing)
 
-	d := StartT(t, Options{})
+	d := dockerdtest.StartT(t, dockerdtest.Options{})
 	must.ErrorContains(t, d.Start(context.Background()), "it is running already")
 }
 
 // loadedClient returns a client of d, which holds the test image.
-func loadedClient(t *testing.T, d *Daemon) *client.Client {
+func loadedClient(t *testing.T, d *dockerdtest.Daemon) *client.Client {
 	t.Helper()
 	ref := testimage.EnsureT(t)
 	shared, err := testimage.NewClient()

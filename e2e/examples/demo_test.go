@@ -1,10 +1,11 @@
-// Package examples_test runs the demo script the way `make demo` does, on
-// a small input, so that the README's run command keeps working.
+// Package examples_test runs what examples/ gives a user, as the README
+// says to: the demo script the way `make demo` does, on a small input,
+// and the TeraGen job file with plain `nomad job run` on a development
+// cluster, checked against dockmr's own teragen.
 package examples_test
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
 
@@ -25,21 +27,13 @@ func TestDemo(t *testing.T) {
 		t.Skip("starts a Nomad cluster and containers")
 	}
 	image := testimage.EnsureT(t)
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
-	bin := os.Getenv("DOCKMR_BIN")
-	if bin == "" {
-		bin = filepath.Join(dir, "..", "bin")
-	}
+	bin := clustertest.BinDir(t)
 	// Run by root, the demo's tasks run as nobody, who cannot reach
 	// t.TempDir's directories.
-	tmp, err := os.MkdirTemp("", "dockmr-demo-test-")
-	must.NoError(t, err)
-	must.NoError(t, os.Chmod(tmp, 0o755))
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	cmd := exec.Command(filepath.Join(dir, "demo.sh"))
+	tmp := clustertest.DataDir(t)
+	cmd := exec.Command(filepath.Join(examplesDir(), "demo.sh"))
 	cmd.Env = append(os.Environ(), "DOCKMR_BIN="+bin, "ROWS=20k", "DEMO_IMAGE="+image,
-		fmt.Sprintf("DEMO_HTTP_PORT=%d", freeHTTPPort(t)), "TMPDIR="+tmp)
+		fmt.Sprintf("DEMO_HTTP_PORT=%d", clustertest.FreeHTTPPort(t)), "TMPDIR="+tmp)
 	out, err := cmd.CombinedOutput()
 	must.NoError(t, err, must.Sprintf("demo.sh:\n%s", out))
 	must.StrContains(t, string(out), "demo: summary (20000 rows, 2 MB")
@@ -50,27 +44,11 @@ func TestDemo(t *testing.T) {
 	must.SliceEmpty(t, left, must.Sprint("the demo's directory is removed"))
 }
 
-// freeHTTPPort finds a port p with p+1 and p+2 free too, for the server.
-func freeHTTPPort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		must.NoError(t, err)
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if free(p+1) && free(p+2) {
-			return p
-		}
+// examplesDir is the repository's examples/ directory.
+func examplesDir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("no caller to find the examples directory by")
 	}
-	t.Fatal("no three consecutive free ports")
-	return 0
-}
-
-func free(port int) bool {
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
+	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
 }

@@ -1,22 +1,19 @@
-package devcluster
+package scale
 
 import (
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/contract"
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/procstat"
-	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // debugAddrEnv is dockmr-driver's opt-in pprof listener (plugin/debug.go).
@@ -32,7 +29,7 @@ var leakSlack = procstat.Slack{Goroutines: 12, FDs: 6, HeapAlloc: 4 << 20}
 // through /proc and the pprof listener every plugin of the cluster opens
 // on a socket named after its PID.
 type pluginProbe struct {
-	c       *Cluster
+	c       *devcluster.Cluster
 	sockDir string
 }
 
@@ -51,17 +48,17 @@ func debugEnvT(t *testing.T) string {
 
 // pluginPID returns the PID of the dockmr-driver process the client agent
 // runs, waiting for it to come up (the agent restarts a plugin that died).
-func (p *pluginProbe) pluginPID(ctx context.Context, cl *Client) (int, error) {
+func (p *pluginProbe) pluginPID(ctx context.Context, cl *devcluster.Client) (int, error) {
 	var pid int
-	err := Poll(ctx, "the dockmr-driver plugin of "+cl.Name(), func() (bool, string, error) {
-		pids, err := Processes(p.c.marker)
+	err := devcluster.Poll(ctx, "the dockmr-driver plugin of "+cl.Name(), func() (bool, string, error) {
+		pids, err := devcluster.Processes(p.c.Marker())
 		if err != nil {
 			return false, "", err
 		}
 		var found []int
 		for _, candidate := range pids {
 			exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", candidate))
-			if err != nil || filepath.Base(exe) != contract.DriverName || parentPID(candidate) != cl.PID() {
+			if err != nil || filepath.Base(exe) != contract.DriverName || clustertest.ParentPID(candidate) != cl.PID() {
 				continue
 			}
 			found = append(found, candidate)
@@ -81,7 +78,7 @@ func (p *pluginProbe) socket(pid int) string {
 }
 
 // sample reads the plugin of client cl.
-func (p *pluginProbe) sample(ctx context.Context, cl *Client) (procstat.Sample, error) {
+func (p *pluginProbe) sample(ctx context.Context, cl *devcluster.Client) (procstat.Sample, error) {
 	pid, err := p.pluginPID(ctx, cl)
 	if err != nil {
 		return procstat.Sample{}, err
@@ -89,7 +86,7 @@ func (p *pluginProbe) sample(ctx context.Context, cl *Client) (procstat.Sample, 
 	return procstat.Take(ctx, pid, "unix:"+p.socket(pid))
 }
 
-func (p *pluginProbe) sampleT(t *testing.T, cl *Client) procstat.Sample {
+func (p *pluginProbe) sampleT(t *testing.T, cl *devcluster.Client) procstat.Sample {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -101,12 +98,12 @@ func (p *pluginProbe) sampleT(t *testing.T, cl *Client) procstat.Sample {
 // baseline samples the plugin of cl once it is quiet: two samples a
 // second apart with the same goroutines and descriptors, so that the
 // streams of tasks just collected have ended.
-func (p *pluginProbe) baseline(t *testing.T, cl *Client) procstat.Sample {
+func (p *pluginProbe) baseline(t *testing.T, cl *devcluster.Client) procstat.Sample {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var prev, last procstat.Sample
-	err := PollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to be quiet", func() (bool, string, error) {
+	err := devcluster.PollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to be quiet", func() (bool, string, error) {
 		s, err := p.sample(ctx, cl)
 		if err != nil {
 			return false, err.Error(), nil
@@ -122,12 +119,12 @@ func (p *pluginProbe) baseline(t *testing.T, cl *Client) procstat.Sample {
 // waitSettled polls the plugin of cl until it is back within leakSlack of
 // base, and returns the settled sample. The plugin must be the same
 // process: a restarted plugin would hide a leak.
-func (p *pluginProbe) waitSettled(t *testing.T, cl *Client, base procstat.Sample, timeout time.Duration) procstat.Sample {
+func (p *pluginProbe) waitSettled(t *testing.T, cl *devcluster.Client, base procstat.Sample, timeout time.Duration) procstat.Sample {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var last procstat.Sample
-	err := PollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to settle", func() (bool, string, error) {
+	err := devcluster.PollEvery(ctx, time.Second, "the plugin of "+cl.Name()+" to settle", func() (bool, string, error) {
 		s, err := p.sample(ctx, cl)
 		if err != nil {
 			return false, err.Error(), nil
@@ -141,46 +138,4 @@ func (p *pluginProbe) waitSettled(t *testing.T, cl *Client, base procstat.Sample
 	})
 	must.NoError(t, err)
 	return last
-}
-
-// parentPID reads the PPid of a process, or -1.
-func parentPID(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "PPid:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return -1
-			}
-			return n
-		}
-	}
-	return -1
-}
-
-// containerStates counts the containers of the given nodes by state
-// (running, exited, ...).
-func containerStates(ctx context.Context, nodeIDs ...string) (map[string]int, error) {
-	docker, err := testimage.NewClient()
-	if err != nil {
-		return nil, err
-	}
-	defer docker.Close()
-	out := map[string]int{}
-	for _, id := range nodeIDs {
-		list, err := docker.ContainerList(ctx, container.ListOptions{
-			All:     true,
-			Filters: filters.NewArgs(filters.Arg("label", labelNode+"="+id)),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list containers: %w", err)
-		}
-		for _, c := range list {
-			out[c.State]++
-		}
-	}
-	return out, nil
 }

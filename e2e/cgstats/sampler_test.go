@@ -1,3 +1,7 @@
+// Package cgstats_test samples a real container's cgroup with
+// driver/cgstats: CPU, memory and every process of the container, on the
+// shared Docker daemon, and benchmarks a sample against Docker's one-shot
+// stats call.
 package cgstats_test
 
 import (
@@ -16,11 +20,12 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
-	"github.com/dockmr/dockmr/driver/cgstats"
-	"github.com/dockmr/dockmr/internal/testimage"
 	"github.com/hashicorp/nomad/client/lib/cpustats"
 	"github.com/hashicorp/nomad/plugins/drivers"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/driver/cgstats"
+	"github.com/dockmr/dockmr/internal/testimage"
 )
 
 // hostCompute stands in for the agent's view of this machine.

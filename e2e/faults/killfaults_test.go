@@ -1,4 +1,4 @@
-package devcluster
+package faults
 
 import (
 	"context"
@@ -6,12 +6,16 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/client"
 	"github.com/shoenig/test/must"
+
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 )
 
 // phaseTimeout bounds the wait for a phase's containers on a loaded
@@ -29,15 +33,15 @@ const phaseTimeout = 5 * time.Minute
 // until the new plugins have recovered them, so that the tasks are still
 // running when the plugins die however fast the machine is.
 func TestTerasortSurvivesPluginKills(t *testing.T) {
-	c := startWith(t, Options{Clients: 2, LogFile: "nomad.log"})
-	docker := sharedDocker(t)
+	c := clustertest.Start(t, devcluster.Options{Clients: 2, LogFile: "nomad.log"})
+	docker := clustertest.SharedDocker(t)
 	j := newTeraJob(t, c)
 	j.start()
 
 	for _, kind := range []string{"map", "reduce"} {
 		frozen := freezePhase(t, c, docker, kind)
 		waitTasksRunning(t, c, frozen)
-		before := pluginPIDs(t, c, 0)
+		before := clustertest.PluginPIDs(t, c, 0)
 		must.Eq(t, len(c.Clients()), killPlugins(t, c, 0), must.Sprintf("%s phase: one plugin killed per client", kind))
 		for _, pid := range before {
 			waitGone(t, pid)
@@ -46,7 +50,7 @@ func TestTerasortSurvivesPluginKills(t *testing.T) {
 			waitLog(t, c, "recovered task", "alloc_id="+alloc, "running=true")
 			must.NoError(t, docker.ContainerUnpause(context.Background(), id))
 		}
-		after := pluginPIDs(t, c, 0)
+		after := clustertest.PluginPIDs(t, c, 0)
 		must.Len(t, len(c.Clients()), after, must.Sprintf("%s phase: a new plugin per client", kind))
 		for _, pid := range after {
 			must.SliceNotContains(t, before, pid, must.Sprintf("%s phase: plugin %d was restarted", kind, pid))
@@ -60,7 +64,7 @@ func TestTerasortSurvivesPluginKills(t *testing.T) {
 		must.Eq(t, p.Tasks, p.Attempts, must.Sprintf("%s: recovered, not retried", p.Phase))
 		must.Zero(t, p.Failed, must.Sprint(p.Phase))
 	}
-	waitNoContainers(t, docker, sum.ID, "")
+	clustertest.WaitNoContainers(t, docker, sum.ID, "")
 }
 
 // TestTerasortSurvivesAKilledContainer kills a map container with
@@ -73,8 +77,8 @@ func TestTerasortSurvivesPluginKills(t *testing.T) {
 // finished however fast the machine is; the others run on once it is
 // dead.
 func TestTerasortSurvivesAKilledContainer(t *testing.T) {
-	c := startWith(t, Options{Clients: 2})
-	docker := sharedDocker(t)
+	c := clustertest.Start(t, devcluster.Options{Clients: 2})
+	docker := clustertest.SharedDocker(t)
 	j := newTeraJob(t, c)
 	j.start("--max-attempts", "3")
 
@@ -93,7 +97,7 @@ func TestTerasortSurvivesAKilledContainer(t *testing.T) {
 	must.Eq(t, sum.Phases[0].Tasks+1, sum.Phases[0].Attempts)
 	must.Zero(t, sum.Phases[1].Failed, must.Sprint("reduce"))
 	j.checkOutput(sum)
-	waitNoContainers(t, docker, sum.ID, "")
+	clustertest.WaitNoContainers(t, docker, sum.ID, "")
 
 	nodes := map[string]bool{}
 	allocs, _, err := c.API.Allocations().List(nil)
@@ -103,7 +107,7 @@ func TestTerasortSurvivesAKilledContainer(t *testing.T) {
 			nodes[a.NodeID] = true
 		}
 	}
-	must.MapLen(t, 2, nodes, must.Sprintf("map tasks on both clients: %s", nomadState(c)))
+	must.MapLen(t, 2, nodes, must.Sprintf("map tasks on both clients: %s", clustertest.NomadState(c)))
 }
 
 // freezePhase pauses the containers of the phase kind on the cluster's
@@ -112,7 +116,7 @@ func TestTerasortSurvivesAKilledContainer(t *testing.T) {
 // and waits for one per client (or per task, if fewer); once one is
 // frozen, the others get othersTimeout to appear, for one may have ended
 // unseen. Containers of other clusters on the same daemon are left alone.
-func freezePhase(t *testing.T, c *Cluster, docker *client.Client, kind string) map[string]string {
+func freezePhase(t *testing.T, c *devcluster.Cluster, docker *client.Client, kind string) map[string]string {
 	t.Helper()
 	tasks := map[string]int{"map": teraMaps, "reduce": teraReduces}[kind]
 	want := min(tasks, len(c.Clients()))
@@ -124,7 +128,7 @@ func freezePhase(t *testing.T, c *Cluster, docker *client.Client, kind string) m
 		for _, ct := range runningOfKind(t, c, docker, kind) {
 			// One that has just exited cannot be paused; it needs no care.
 			if _, ok := frozen[ct.ID]; !ok && docker.ContainerPause(context.Background(), ct.ID) == nil {
-				frozen[ct.ID] = ct.Labels[labelAllocID]
+				frozen[ct.ID] = ct.Labels[clustertest.LabelAllocID]
 				if len(frozen) == 1 {
 					deadline = time.Now().Add(othersTimeout)
 				}
@@ -135,7 +139,7 @@ func freezePhase(t *testing.T, c *Cluster, docker *client.Client, kind string) m
 		}
 	}
 	if len(frozen) == 0 {
-		t.Fatalf("no running %s container within %s\nNomad:\n%s", kind, phaseTimeout, nomadState(c))
+		t.Fatalf("no running %s container within %s\nNomad:\n%s", kind, phaseTimeout, clustertest.NomadState(c))
 	}
 	return frozen
 }
@@ -144,12 +148,12 @@ func freezePhase(t *testing.T, c *Cluster, docker *client.Client, kind string) m
 // running: a container may be caught before the plugin has handed its
 // handle to the agent, and a plugin killed then leaves the agent nothing
 // to recover.
-func waitTasksRunning(t *testing.T, c *Cluster, frozen map[string]string) {
+func waitTasksRunning(t *testing.T, c *devcluster.Cluster, frozen map[string]string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), phaseTimeout)
 	defer cancel()
 	for _, alloc := range frozen {
-		err := Poll(ctx, fmt.Sprintf("allocation %.8s's task to run", alloc), func() (bool, string, error) {
+		err := devcluster.Poll(ctx, fmt.Sprintf("allocation %.8s's task to run", alloc), func() (bool, string, error) {
 			a, _, err := c.API.Allocations().Info(alloc, nil)
 			if err != nil {
 				return false, err.Error(), nil
@@ -162,7 +166,7 @@ func waitTasksRunning(t *testing.T, c *Cluster, frozen map[string]string) {
 			return len(a.TaskStates) > 0, fmt.Sprint(len(a.TaskStates), " tasks"), nil
 		})
 		if err != nil {
-			t.Fatalf("%v\nNomad:\n%s", err, nomadState(c))
+			t.Fatalf("%v\nNomad:\n%s", err, clustertest.NomadState(c))
 		}
 	}
 }
@@ -177,15 +181,29 @@ const othersTimeout = 30 * time.Second
 
 // runningOfKind lists the running containers of the cluster's tasks of
 // the given kind.
-func runningOfKind(t *testing.T, c *Cluster, docker *client.Client, kind string) []container.Summary {
+func runningOfKind(t *testing.T, c *devcluster.Cluster, docker *client.Client, kind string) []container.Summary {
 	t.Helper()
 	var out []container.Summary
 	for _, node := range c.NodeIDs() {
-		args := nodeFilter(node)
-		args.Add("label", labelTaskKind+"="+kind)
+		args := clustertest.NodeFilter(node)
+		args.Add("label", clustertest.LabelTaskKind+"="+kind)
 		list, err := docker.ContainerList(context.Background(), container.ListOptions{Filters: args})
 		must.NoError(t, err)
 		out = append(out, list...)
 	}
 	return out
+}
+
+// killPlugins sends SIGKILL to the cluster's dockmr-driver processes, only
+// those the agent with PID parent started unless parent is 0, and
+// returns how many there were.
+func killPlugins(t *testing.T, c *devcluster.Cluster, parent int) int {
+	t.Helper()
+	n := 0
+	for _, pid := range clustertest.PluginPIDs(t, c, parent) {
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -1,20 +1,19 @@
-package devcluster
+package scale
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/procstat"
 )
 
@@ -41,13 +40,11 @@ func TestScaleThousandMaps(t *testing.T) {
 	if os.Getenv(scaleEnv) == "" {
 		t.Skipf("runs 1,000 containers for several minutes; set %s=1 (bench/scale.sh does)", scaleEnv)
 	}
-	if ok, err := HasImage(context.Background(), "dockmr/examples:dev"); err != nil || !ok {
-		t.Fatalf("the example image dockmr/examples:dev is missing (%v): run make image", err)
-	}
+	clustertest.RequireImage(t, clustertest.ExampleImage)
 	probe := &pluginProbe{sockDir: debugEnvT(t)}
 	c := startScaleT(t, 3, fmt.Sprintf("client {\n  cpu_total_compute = 100000\n  memory_total_mb = %d\n}\n", maxTasksPerClient*scaleTaskMemoryMB))
 	probe.c = c
-	dockmr := dockmrBinary(t)
+	dockmr := clustertest.DockmrBinary(t)
 	clients := c.Clients()
 
 	// A small job first, so that what each plugin sets up once is in its
@@ -72,7 +69,7 @@ func TestScaleThousandMaps(t *testing.T) {
 		thousandMapsRows, thousandMaps, elapsed.Seconds(), res.Checksum, res.Phases[0].Failed)
 
 	local := filepath.Join(t.TempDir(), "local")
-	want := runTeragen(t, exec.Command(dockmr, "teragen", "--local", "--json", thousandMapsRows, local))
+	want := clustertest.RunJSON(t, exec.Command(dockmr, "teragen", "--local", "--json", thousandMapsRows, local))
 	must.Eq(t, want.Checksum, res.Checksum, must.Sprint("the checksum of as many rows on the local runner"))
 	parts, err := filepath.Glob(filepath.Join(c.DataDir(), "tera", "part-m-*"))
 	must.NoError(t, err)
@@ -105,41 +102,18 @@ func perRunning(before, peak, running int) float64 {
 	return float64(peak-before) / float64(running)
 }
 
-// teragenResult is what the test reads of `dockmr teragen --json`.
-type teragenResult struct {
-	ID       string `json:"id"`
-	Checksum string `json:"checksum"`
-	Phases   []struct {
-		Phase  string `json:"phase"`
-		Tasks  int    `json:"tasks"`
-		Failed int    `json:"failed_attempts"`
-	} `json:"phases"`
-}
-
 // teragen runs `dockmr teragen` on the cluster with the tasks' smallest
 // resources, writing into dir under the data directory.
-func teragen(t *testing.T, c *Cluster, dockmr, dir, maps, rows string) teragenResult {
+func teragen(t *testing.T, c *devcluster.Cluster, dockmr, dir, maps, rows string) clustertest.Summary {
 	t.Helper()
 	cmd := exec.Command(dockmr, "teragen", "--json", "--data-dir", c.DataDir(), "--maps", maps,
 		"--cpu", "20", "--memory", fmt.Sprint(scaleTaskMemoryMB), rows, filepath.Join(c.DataDir(), dir))
 	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+c.Address())
-	return runTeragen(t, cmd)
-}
-
-func runTeragen(t *testing.T, cmd *exec.Cmd) teragenResult {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, stderr.String())
-	}
-	var res teragenResult
-	must.NoError(t, json.Unmarshal(stdout.Bytes(), &res), must.Sprint(stdout.String()))
-	return res
+	return clustertest.RunJSON(t, cmd)
 }
 
 // mapsPerNode counts the allocations of a phase's Nomad job per node ID.
-func mapsPerNode(t *testing.T, c *Cluster, jobID string) map[string]int {
+func mapsPerNode(t *testing.T, c *devcluster.Cluster, jobID string) map[string]int {
 	t.Helper()
 	allocs, _, err := c.API.Jobs().Allocations(jobID, true, nil)
 	must.NoError(t, err)
@@ -162,7 +136,7 @@ type peakSample struct {
 // and its goroutine count, which costs the plugin no garbage collection)
 // until ctx ends; the function it returns waits for that and gives each
 // client's peak.
-func watchPeaks(ctx context.Context, probe *pluginProbe, clients []*Client) func() []peakSample {
+func watchPeaks(ctx context.Context, probe *pluginProbe, clients []*devcluster.Client) func() []peakSample {
 	peaks := make([]peakSample, len(clients))
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -188,7 +162,7 @@ func watchPeaks(ctx context.Context, probe *pluginProbe, clients []*Client) func
 
 // quickSample reads the plugin of cl from /proc with its goroutine count,
 // and counts the containers running on its node.
-func (p *pluginProbe) quickSample(ctx context.Context, cl *Client) (procstat.Sample, int, error) {
+func (p *pluginProbe) quickSample(ctx context.Context, cl *devcluster.Client) (procstat.Sample, int, error) {
 	pid, err := p.pluginPID(ctx, cl)
 	if err != nil {
 		return procstat.Sample{}, 0, err
@@ -200,7 +174,7 @@ func (p *pluginProbe) quickSample(ctx context.Context, cl *Client) (procstat.Sam
 	if s.Goroutines, err = procstat.Goroutines(ctx, "unix:"+p.socket(pid)); err != nil {
 		return procstat.Sample{}, 0, err
 	}
-	states, err := containerStates(ctx, cl.NodeID())
+	states, err := clustertest.ContainerStates(ctx, cl.NodeID())
 	if err != nil {
 		return procstat.Sample{}, 0, err
 	}

@@ -1,15 +1,11 @@
-// Package teragen_test runs teragen.nomad.hcl with plain `nomad job run`
-// on a development cluster and checks its output against dockmr's.
-package teragen_test
+package examples_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -17,17 +13,9 @@ import (
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 	"github.com/dockmr/dockmr/internal/testimage"
 )
-
-// binDir is $DOCKMR_BIN, as `make test` sets it, else the repository's bin/.
-func binDir() string {
-	if dir := os.Getenv("DOCKMR_BIN"); dir != "" {
-		return dir
-	}
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "bin")
-}
 
 // TestJobFileMatchesDockmrTeragen runs the job file as its comment says,
 // in the test image (any image will do: the driver mounts the runtime),
@@ -37,30 +25,23 @@ func TestJobFileMatchesDockmrTeragen(t *testing.T) {
 		t.Skip("starts Nomad agents and containers")
 	}
 	image := testimage.EnsureT(t)
-	bins, err := devcluster.FindBinaries(binDir())
-	must.NoError(t, err)
+	bins := clustertest.Binaries(t)
 	// Tasks run as nobody, who cannot reach t.TempDir's directories.
-	data, err := os.MkdirTemp("", "dockmr-teragen-")
-	must.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(data) })
-	c, err := devcluster.Start(context.Background(), devcluster.Options{
-		DataDir: data, HTTPPort: devcluster.AnyHTTPPort, Binaries: bins,
-	})
-	must.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
+	data := clustertest.DataDir(t)
+	c := clustertest.Start(t, devcluster.Options{DataDir: data, HTTPPort: devcluster.AnyHTTPPort, Binaries: bins})
 
 	const rows, maps = "123457", 3
 	cmd := exec.Command(bins.Nomad, "job", "run",
 		"-var", "data_dir="+data, "-var", "output=gen", "-var", "rows="+rows,
 		"-var", fmt.Sprintf("maps=%d", maps), "-var", "format=ascii", "-var", "image="+image,
-		"teragen.nomad.hcl")
+		filepath.Join(examplesDir(), "teragen", "teragen.nomad.hcl"))
 	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+c.Address())
 	out, err := cmd.CombinedOutput()
 	must.NoError(t, err, must.Sprintf("nomad job run:\n%s", out))
 	waitComplete(t, c.API, "teragen", maps)
 
 	local := filepath.Join(t.TempDir(), "local")
-	out, err = exec.Command(filepath.Join(binDir(), "dockmr"), "teragen", "--local",
+	out, err = exec.Command(filepath.Join(clustertest.BinDir(t), "dockmr"), "teragen", "--local",
 		"--maps", fmt.Sprint(maps), "--format", "ascii", rows, local).CombinedOutput()
 	must.NoError(t, err, must.Sprintf("dockmr teragen --local:\n%s", out))
 
