@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -202,8 +203,13 @@ func (f *Fetcher) client() *http.Client {
 	return defaultClient
 }
 
+// dialTimeout bounds a connection to a node: one that is down or cut off
+// costs a few seconds per try, not TCP's two minutes.
+const dialTimeout = 3 * time.Second
+
 var defaultClient = &http.Client{Transport: &http.Transport{
 	Proxy:                 nil, // the maps' nodes, never a proxy
+	DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 	MaxIdleConnsPerHost:   DefaultParallel,
 	ResponseHeaderTimeout: 30 * time.Second,
 	IdleConnTimeout:       30 * time.Second,
