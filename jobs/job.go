@@ -118,6 +118,12 @@ type Settings struct {
 	// default) in the shared data directory, "node" on the map's node,
 	// served to the reduces by the node's shuffle server.
 	Shuffle ShuffleMode `json:"shuffle,omitempty"`
+	// SlowStart, with node shuffle, starts the reduces once every map has
+	// been placed and this fraction of them has committed (Hadoop's
+	// mapreduce.job.reduce.slowstart.completedmaps), so that reduces fetch
+	// map output while the last maps run; 0 starts them after the last
+	// map, as the shared shuffle does.
+	SlowStart float64 `json:"slowstart,omitempty"`
 	// Overwrite lets the job replace an existing output directory's
 	// contents when it commits. Without it an existing output directory is
 	// refused, as Hadoop does.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -39,6 +40,16 @@ var ErrNoRerun = errors.New("the runner cannot re-run tasks")
 // nodes that keep it, once the job has ended.
 type ShuffleCleaner interface {
 	RemoveShuffle(plan *Plan, secret string) error
+}
+
+// SlowStarter is a Runner that can tell, while a phase runs, when all of
+// its tasks are placed and a fraction of them has committed.
+type SlowStarter interface {
+	Runner
+	// RunTasksNotify is RunTasks, calling ready once (from any goroutine)
+	// when no task of the phase waits for placement any more and at
+	// least frac of them have committed.
+	RunTasksNotify(ctx context.Context, plan *Plan, kind TaskKind, frac float64, ready func()) error
 }
 
 // MaxReruns bounds how many times a job re-runs lost map output before it
@@ -97,6 +108,12 @@ func Run(ctx context.Context, r Runner, plan *Plan) (_ *Result, err error) {
 }
 
 func runStaged(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
+	if ss, ok := r.(SlowStarter); ok && plan.Job.Settings.SlowStart > 0 && plan.Reduces() > 0 {
+		if err := runOverlapped(ctx, ss, plan); err != nil {
+			return nil, fmt.Errorf("job %s: %w", plan.Job.Name, err)
+		}
+		return commitStaged(ctx, plan)
+	}
 	for _, kind := range []TaskKind{MapTask, ReduceTask} {
 		if plan.Tasks(kind) == 0 {
 			continue
@@ -112,6 +129,11 @@ func runStaged(ctx context.Context, r Runner, plan *Plan) (*Result, error) {
 			return nil, fmt.Errorf("job %s: %w", plan.Job.Name, err)
 		}
 	}
+	return commitStaged(ctx, plan)
+}
+
+// commitStaged commits a job whose tasks have all committed.
+func commitStaged(ctx context.Context, plan *Plan) (*Result, error) {
 	_, span := tracer.Start(ctx, "job commit")
 	res, err := plan.commit()
 	endSpan(span, err)
@@ -176,4 +198,47 @@ func (p *Plan) committedAttempt(kind TaskKind) func(int) string {
 		}
 		return m.Attempt
 	}
+}
+
+// runOverlapped runs the map phase and starts the reduce phase once the
+// maps are all placed and SlowStart of them committed; the reduces fetch
+// each map's output as it commits. Starting them only once every map is
+// placed keeps them from taking the room a map needs to start. A map
+// phase that fails stops the reduces.
+func runOverlapped(ctx context.Context, r SlowStarter, plan *Plan) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan struct{})
+	var once sync.Once
+	mapsDone := make(chan error, 1)
+	go func() {
+		ctx, span := tracer.Start(ctx, "phase "+string(MapTask), trace.WithAttributes(
+			telemetry.JobID.String(plan.ID), telemetry.Phase.String(string(MapTask)), telemetry.Tasks.Int(plan.Tasks(MapTask))))
+		err := r.RunTasksNotify(ctx, plan, MapTask, plan.Job.Settings.SlowStart, func() { once.Do(func() { close(ready) }) })
+		endSpan(span, err)
+		mapsDone <- err
+	}()
+	var mapErr error
+	mapsEnded := false
+	select {
+	case <-ready:
+	case mapErr = <-mapsDone:
+		mapsEnded = true
+		if mapErr != nil {
+			return fmt.Errorf("%s phase: %w", MapTask, mapErr)
+		}
+	}
+	reducesDone := make(chan error, 1)
+	go func() { reducesDone <- runPhase(ctx, r, plan, ReduceTask) }()
+	if !mapsEnded {
+		if mapErr = <-mapsDone; mapErr != nil {
+			cancel()
+			<-reducesDone
+			return fmt.Errorf("%s phase: %w", MapTask, mapErr)
+		}
+	}
+	if err := rerunLost(ctx, r, plan, <-reducesDone); err != nil {
+		return fmt.Errorf("%s phase: %w", ReduceTask, err)
+	}
+	return ctx.Err()
 }

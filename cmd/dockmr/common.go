@@ -37,6 +37,7 @@ func runFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "cache-output", Usage: "write the output through the page cache, not with direct I/O (teragen always does)"},
 		&cli.StringFlag{Name: "shuffle", Value: string(jobs.SharedShuffle), EnvVars: []string{"DOCKMR_SHUFFLE"},
 			Usage: "where map output waits for the reduces: shared (the data directory) or node (the map's node, served by its shuffle server)"},
+		&cli.Float64Flag{Name: "slowstart", Usage: "with --shuffle node, start the reduces once every map is placed and this fraction of them has committed (0 to 1; 0: after the last map)"},
 		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each map task's sort buffer, in MiB; more output spills"},
 		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
 		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, DefaultText: fmt.Sprintf("%d on Nomad, %d with --local", nomadMaxAttempts, jobs.DefaultMaxAttempts),
@@ -67,6 +68,9 @@ func checkRunFlags(c *cli.Context) error {
 	if _, err := jobs.ParseShuffleMode(c.String("shuffle")); err != nil {
 		return usageErrorf("%s: --%v", commandName(c), err)
 	}
+	if f := c.Float64("slowstart"); f < 0 || f > 1 {
+		return usageErrorf("%s: --slowstart %g is out of range; want a fraction of the maps from 0 to 1", commandName(c), f)
+	}
 	return checkNomadFlags(c)
 }
 
@@ -79,6 +83,7 @@ func settings(c *cli.Context) jobs.Settings {
 		Overwrite:   c.Bool("overwrite"),
 		CacheOutput: c.Bool("cache-output"),
 		Shuffle:     jobs.ShuffleMode(c.String("shuffle")),
+		SlowStart:   c.Float64("slowstart"),
 	}
 }
 

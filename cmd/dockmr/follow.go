@@ -39,6 +39,22 @@ func (f *follower) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 	return err
 }
 
+// RunTasksNotify runs one phase through the runner's RunTasksNotify; a
+// runner without it runs the phase whole before ready is called.
+func (f *follower) RunTasksNotify(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, frac float64, ready func()) error {
+	ss, ok := f.runner.(jobs.SlowStarter)
+	if !ok {
+		err := f.RunTasks(ctx, plan, kind)
+		if err == nil {
+			ready()
+		}
+		return err
+	}
+	err := ss.RunTasksNotify(ctx, plan, kind, frac, ready)
+	f.end()
+	return err
+}
+
 // RerunTasks re-runs tasks whose output was lost, through the runner.
 func (f *follower) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, reason string) error {
 	rr, ok := f.runner.(jobs.Rerunner)

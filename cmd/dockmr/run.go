@@ -80,4 +80,7 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 	if c.IsSet("shuffle") || s.Shuffle == "" {
 		s.Shuffle = flags.Shuffle
 	}
+	if c.IsSet("slowstart") {
+		s.SlowStart = flags.SlowStart
+	}
 }

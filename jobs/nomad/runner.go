@@ -38,7 +38,28 @@ var _ jobs.Runner = (*Runner)(nil)
 // task has committed. When the phase fails, or ctx ends, the Nomad job is
 // stopped so that no container keeps running; the caller aborts the job.
 func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
-	return r.runJob(ctx, plan, kind, phaseJob(plan, kind, r.Settings))
+	return r.runJob(ctx, plan, kind, phaseJob(plan, kind, r.Settings), nil)
+}
+
+// RunTasksNotify is RunTasks, calling ready once when no task of the
+// phase waits for placement and frac of them have committed.
+func (r *Runner) RunTasksNotify(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, frac float64, ready func()) error {
+	return r.runJob(ctx, plan, kind, phaseJob(plan, kind, r.Settings), &readyWatch{frac: frac, call: ready})
+}
+
+// readyWatch calls its function once a phase is placed and frac done.
+type readyWatch struct {
+	frac float64
+	call func()
+}
+
+// check calls the function, once, when p says the time has come.
+func (w *readyWatch) check(p Progress) {
+	if w == nil || w.call == nil || p.Pending > 0 || float64(p.Done) < w.frac*float64(p.Tasks) {
+		return
+	}
+	w.call()
+	w.call = nil
 }
 
 // RerunTasks runs new attempts of tasks whose commits the job took back:
@@ -49,12 +70,12 @@ func (r *Runner) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 	if kind == jobs.ReduceTask || indices == nil {
 		job := phaseJob(plan, kind, r.Settings)
 		job.ID = ptr(fmt.Sprintf("%s-rerun-%d", PhaseJobID(plan, kind), round))
-		return r.runJob(ctx, plan, kind, job)
+		return r.runJob(ctx, plan, kind, job, nil)
 	}
 	errs := make([]error, len(indices))
 	var wg sync.WaitGroup
 	for n, i := range indices {
-		wg.Go(func() { errs[n] = r.runJob(ctx, plan, kind, rerunJob(plan, kind, i, round, r.Settings)) })
+		wg.Go(func() { errs[n] = r.runJob(ctx, plan, kind, rerunJob(plan, kind, i, round, r.Settings), nil) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -71,7 +92,7 @@ func (r *Runner) RemoveShuffle(plan *jobs.Plan, secret string) error {
 // runJob submits one Nomad job of a phase and follows it until every
 // task in it has committed. When it fails, or ctx ends, the Nomad job is
 // stopped so that no container keeps running; the caller aborts the job.
-func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, job *api.Job) error {
+func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, job *api.Job, ready *readyWatch) error {
 	if err := CheckPaths(plan, r.Settings); err != nil {
 		return err
 	}
@@ -90,7 +111,7 @@ func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 	}
 	r.submitted.Store(*job.ID, true)
 	spans := newAttemptSpans(ctx, string(kind), imageFor(plan, kind, r.Settings))
-	err := r.follow(ctx, plan, kind, *job.TaskGroups[0].Count, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans)
+	err := r.follow(ctx, plan, kind, *job.TaskGroups[0].Count, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans, ready)
 	if err != nil {
 		r.stop(*job.ID)
 	}
@@ -113,7 +134,7 @@ func (r *Runner) stop(jobID string) {
 const stopWait = time.Minute
 
 // follow watches the phase's allocations with blocking queries.
-func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, tasks int, jobID string, maxAttempts int, spans *attemptSpans) error {
+func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, tasks int, jobID string, maxAttempts int, spans *attemptSpans, ready *readyWatch) error {
 	state := phaseState{phase: string(kind), tasks: tasks, maxAttempts: maxAttempts}
 	wait := r.WaitTime
 	if wait <= 0 {
@@ -138,6 +159,7 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 		index = meta.LastIndex
 		spans.update(allocs)
 		v := state.judge(allocs)
+		ready.check(v.progress)
 		if r.Progress != nil && v.progress != last {
 			r.Progress(v.progress)
 			last = v.progress

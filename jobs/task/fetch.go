@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,66 @@ import (
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/shuffle"
 )
+
+// fetchQueue fetches batches of sources one after another in the
+// background, each batch a few fetches at a time, into runs by map.
+type fetchQueue struct {
+	ctx   context.Context
+	a     *attempt
+	runs  []run
+	queue chan []shuffle.Source
+	done  chan error
+}
+
+func newFetchQueue(ctx context.Context, a *attempt, runs []run) *fetchQueue {
+	q := &fetchQueue{ctx: ctx, a: a, runs: runs, queue: make(chan []shuffle.Source, 1024), done: make(chan error, 1)}
+	go q.loop()
+	return q
+}
+
+// add queues a batch; an empty one is ignored.
+func (q *fetchQueue) add(batch []shuffle.Source) {
+	if len(batch) > 0 {
+		q.queue <- batch
+	}
+}
+
+// loop fetches the batches; maps lost in any batch are reported together,
+// any other failure ends the loop.
+func (q *fetchQueue) loop() {
+	var lost *shuffle.LostError
+	for batch := range q.queue {
+		got, err := q.a.fetch(q.ctx, batch)
+		var le *shuffle.LostError
+		switch {
+		case errors.As(err, &le):
+			if lost == nil {
+				lost = &shuffle.LostError{}
+			}
+			lost.Maps, lost.Cause = append(lost.Maps, le.Maps...), le.Cause
+		case err != nil:
+			for range q.queue { // drain
+			}
+			q.done <- err
+			return
+		default:
+			for i, s := range batch {
+				q.runs[s.Map] = got[i]
+			}
+		}
+	}
+	if lost != nil {
+		q.done <- lost
+		return
+	}
+	q.done <- nil
+}
+
+// wait ends the queue and returns how its fetches went.
+func (q *fetchQueue) wait() error {
+	close(q.queue)
+	return <-q.done
+}
 
 // fetch fetches the reduce's partition of the maps on other nodes. As
 // Hadoop's MergeManager, it keeps segments in memory while they fit in
@@ -28,12 +89,12 @@ func (a *attempt) fetch(ctx context.Context, srcs []shuffle.Source) ([]run, erro
 	var mu sync.Mutex
 	got := map[int]run{}
 	budget := int64(a.sortBytes())
-	var used int64
+	used := &a.fetchedInMemory
 	sink := func(src shuffle.Source, body io.Reader) error {
 		mu.Lock()
-		inMemory := used+src.Length <= budget
+		inMemory := *used+src.Length <= budget
 		if inMemory {
-			used += src.Length
+			*used += src.Length
 		}
 		path := fmt.Sprintf("%s/fetched-m-%05d", a.work, src.Map)
 		mu.Unlock()
@@ -42,7 +103,7 @@ func (a *attempt) fetch(ctx context.Context, srcs []shuffle.Source) ([]run, erro
 		defer mu.Unlock()
 		if err != nil {
 			if inMemory {
-				used -= src.Length
+				*used -= src.Length
 			}
 			return err
 		}

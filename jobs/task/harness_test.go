@@ -38,6 +38,15 @@ func (r *inProcess) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.Tas
 	return err
 }
 
+// slowStarting is inProcess as a SlowStarter that says ready at once, so
+// that reduces start with the maps and take their output as it commits.
+type slowStarting struct{ *inProcess }
+
+func (r slowStarting) RunTasksNotify(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, _ float64, ready func()) error {
+	ready()
+	return r.RunTasks(ctx, plan, kind)
+}
+
 func (r *inProcess) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, _ string) error {
 	r.reruns.Add(1)
 	return r.run(ctx, plan, kind, indices, round)

@@ -2,6 +2,7 @@ package task
 
 import (
 	"bytes"
+	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -43,6 +44,28 @@ func TestNodeShuffleTeraSort(t *testing.T) {
 	c := res.Reduce
 	if c.ShuffleLocalBytes == 0 || c.ShuffleRemoteBytes == 0 || c.ShuffleLocalBytes+c.ShuffleRemoteBytes != c.ShuffleBytes {
 		t.Errorf("shuffle bytes: %d local + %d remote, want both > 0 and adding up to %d", c.ShuffleLocalBytes, c.ShuffleRemoteBytes, c.ShuffleBytes)
+	}
+}
+
+func TestSlowStartTakesMapsAsTheyCommit(t *testing.T) {
+	in, sum := teraInput(t, tera.Binary, 20000, 2500)
+	out := filepath.Join(t.TempDir(), "out")
+	job := teraSortJob(t, in, out, 8, 3, jobs.Settings{Shuffle: jobs.NodeShuffle, SlowStart: 0.5})
+	plan, err := jobs.NewPlan(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &inProcess{t: t, nodes: testNodes(t, 2)}
+	res, err := jobs.Run(context.Background(), slowStarting{r}, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTeraSorted(t, out, sum, 20000)
+	if !bytes.Equal(readParts(t, out), sortedInput(t, in)) {
+		t.Error("output is not the input sorted")
+	}
+	if res.Reduce.ShuffleRemoteBytes == 0 {
+		t.Error("no map output was fetched")
 	}
 }
 

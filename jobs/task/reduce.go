@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
@@ -58,44 +59,50 @@ func (a *attempt) reduceTo(ctx context.Context, m *merger) error {
 
 // mapRuns returns this reduce's partition of every map's output: read in
 // place when it is in the shared storage or on this node, fetched from
-// the map's node otherwise.
+// the map's node otherwise. With slowstart the maps may still run: each
+// map's output is taken as soon as it commits.
 func (a *attempt) mapRuns(ctx context.Context) ([]run, error) {
-	var runs []run
-	var remote []shuffle.Source
+	maps := a.plan.Tasks(jobs.MapTask)
+	runs := make([]run, maps)
 	attempts := map[int]string{}
-	for i := range a.plan.Tasks(jobs.MapTask) {
-		m, err := a.plan.ReadManifest(jobs.MapTask, i)
-		if err != nil {
-			return nil, fmt.Errorf("map output: %w", err)
+	taken := make([]bool, maps)
+	left := maps
+	fetches := newFetchQueue(ctx, a, runs)
+	for {
+		var batch []shuffle.Source
+		for i := range maps {
+			if taken[i] {
+				continue
+			}
+			m, err := a.plan.ReadManifest(jobs.MapTask, i)
+			if err != nil && a.plan.Job.Settings.SlowStart > 0 {
+				continue // not committed yet
+			}
+			if err != nil {
+				return nil, fmt.Errorf("map output: %w", err)
+			}
+			taken[i], left = true, left-1
+			src, err := a.takeSegment(i, m, runs)
+			if err != nil {
+				return nil, err
+			}
+			if src != nil {
+				batch = append(batch, *src)
+				attempts[i] = m.Attempt
+			}
 		}
-		if len(m.Segments) != a.plan.Reduces() {
-			return nil, fmt.Errorf("map output of %s has %d partitions, want %d", m.Task, len(m.Segments), a.plan.Reduces())
+		fetches.add(batch)
+		if left == 0 {
+			break
 		}
-		seg := m.Segments[a.index]
-		c := &a.manifest.Counters
-		c.BytesIn += uint64(seg.Length)
-		c.ShuffleBytes += uint64(seg.Length)
-		if seg.Length == 0 {
-			continue
+		select {
+		case <-ctx.Done():
+			fetches.wait()
+			return nil, ctx.Err()
+		case <-time.After(mapPoll):
 		}
-		path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
-		switch loc := m.Shuffle; {
-		case loc == nil:
-		case loc.Addr == a.shuffle.Addr && a.shuffle.Dir != "":
-			path = a.store().OutputPath(a.plan.ID, m.Attempt)
-			c.ShuffleLocalBytes += uint64(seg.Length)
-		default:
-			remote = append(remote, shuffle.Source{Map: i, Addr: loc.Addr, Attempt: m.Attempt, Length: seg.Length})
-			attempts[i] = m.Attempt
-			c.ShuffleRemoteBytes += uint64(seg.Length)
-			continue
-		}
-		runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length})
 	}
-	if len(remote) == 0 {
-		return runs, nil
-	}
-	fetched, err := a.fetch(ctx, remote)
+	err := fetches.wait()
 	var lost *shuffle.LostError
 	if errors.As(err, &lost) {
 		return nil, a.reportLost(lost, attempts)
@@ -103,7 +110,44 @@ func (a *attempt) mapRuns(ctx context.Context) ([]run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(runs, fetched...), nil
+	out := runs[:0]
+	for _, r := range runs {
+		if r.length > 0 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// mapPoll is how often a reduce started early looks for maps that have
+// committed.
+const mapPoll = 100 * time.Millisecond
+
+// takeSegment counts map i's segment for this reduce and either sets its
+// run, read in place, or returns it as a source to fetch.
+func (a *attempt) takeSegment(i int, m *jobs.Manifest, runs []run) (*shuffle.Source, error) {
+	if len(m.Segments) != a.plan.Reduces() {
+		return nil, fmt.Errorf("map output of %s has %d partitions, want %d", m.Task, len(m.Segments), a.plan.Reduces())
+	}
+	seg := m.Segments[a.index]
+	c := &a.manifest.Counters
+	c.BytesIn += uint64(seg.Length)
+	c.ShuffleBytes += uint64(seg.Length)
+	if seg.Length == 0 {
+		return nil, nil
+	}
+	path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
+	switch loc := m.Shuffle; {
+	case loc == nil:
+	case loc.Addr == a.shuffle.Addr && a.shuffle.Dir != "":
+		path = a.store().OutputPath(a.plan.ID, m.Attempt)
+		c.ShuffleLocalBytes += uint64(seg.Length)
+	default:
+		c.ShuffleRemoteBytes += uint64(seg.Length)
+		return &shuffle.Source{Map: i, Addr: loc.Addr, Attempt: m.Attempt, Length: seg.Length}, nil
+	}
+	runs[i] = run{path: path, offset: seg.Offset, length: seg.Length}
+	return nil, nil
 }
 
 // reduceOutputFraming returns the framing of the reduce function's output.

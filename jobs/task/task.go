@@ -67,6 +67,9 @@ type attempt struct {
 	// node's local disk when map output stays there.
 	work    string
 	shuffle NodeShuffle
+	// fetchedInMemory counts the bytes of fetched segments held in
+	// memory, up to the sort buffer's size.
+	fetchedInMemory int64
 	// local is the attempt's directory in the node's shuffle directory,
 	// "" when the attempt keeps nothing there.
 	local string
