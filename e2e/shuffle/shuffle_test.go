@@ -397,3 +397,20 @@ func hasShuffleData(jobID string) bool {
 	}
 	return false
 }
+
+func TestSlowStart(t *testing.T) {
+	in, want := teragen(t, "300k")
+	s, out, err := terasort(t, in, "--slowstart", "0.25", "--sort-mb", "8")
+	must.NoError(t, err)
+	must.Eq(t, want, s.Checksum)
+	must.Positive(t, s.Reduce.ShuffleRemoteBytes)
+	teravalidate(t, out, want)
+	rec, err := history.Read(filepath.Join(out, jobs.HistoryDir, s.ID+".json"))
+	must.NoError(t, err)
+	for _, ph := range rec.Phases {
+		// Reported, not asserted: how far the phases overlapped depends
+		// on when the maps commit.
+		t.Logf("%s phase: %s to %s", ph.Kind, ph.Started.Sub(rec.Submitted), ph.Finished.Sub(rec.Submitted))
+	}
+	checkNoShuffleData(t, s.ID)
+}
