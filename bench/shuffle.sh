@@ -12,6 +12,9 @@
 #   node     --shuffle node on the cluster: map output on each map's
 #            client, read in place there and fetched from the other
 #            clients' shuffle servers
+#   node+ss  --shuffle node --slowstart 0.5: the reduces start once every
+#            map is placed and half of them committed, and fetch as maps
+#            commit (their phase's time then includes waiting for maps)
 #
 # Every run's checksum is checked against teragen's.
 #
@@ -62,9 +65,10 @@ want=$("$bin/dockmr" teragen --local --json "$rows" "$work/data/in" | jq -r .che
 maps=$(("$(nproc)" * 2))
 results=$work/results
 for round in $(seq 1 "$rounds"); do
-	for mode in local shared node; do
+	for mode in local shared node node+ss; do
 		case $mode in
 		local) flags=(--local) ;;
+		node+ss) flags=(--shuffle node --slowstart 0.5) ;;
 		*) flags=(--shuffle "$mode") ;;
 		esac
 		start=$(date +%s.%N)
@@ -90,6 +94,6 @@ sort -t "$(printf '\t')" -k1,1 -k2,2n "$results" | awk -F '\t' -v rounds="$round
 		base = med(t, "local")
 		printf "terasort of %s rows, %d clients, median of %d round%s\n", rows, clients, rounds, (rounds > 1 ? "s" : "")
 		printf "%-8s %8s %8s %8s %8s\n", "shuffle", "seconds", "map", "reduce", "× local"
-		split("local shared node", order, " ")
-		for (i = 1; i <= 3; i++) { k = order[i]; printf "%-8s %8.2f %8.2f %8.2f %8.2f\n", k, med(t, k), med(m, k), med(r, k), med(t, k) / base }
+		split("local shared node node+ss", order, " ")
+		for (i = 1; i <= 4; i++) { k = order[i]; printf "%-8s %8.2f %8.2f %8.2f %8.2f\n", k, med(t, k), med(m, k), med(r, k), med(t, k) / base }
 	}'
