@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
 	"github.com/dockmr/dockmr/devcluster"
@@ -219,7 +220,13 @@ Press Ctrl-C to stop the cluster.
 func startDevShuffle(ctx context.Context, cluster *devcluster.Cluster) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	nodes, err := nomad.StartShuffle(ctx, cluster.API, nomad.ShuffleOptions{Image: exampleImage}, true)
+	// A client of its own: the cluster's is the one Close uses.
+	client, err := api.NewClient(&api.Config{Address: cluster.Address(), SecretID: cluster.Token()})
+	if err != nil {
+		return fmt.Errorf("dev: Nomad API client: %w", err)
+	}
+	defer client.Close()
+	nodes, err := nomad.StartShuffle(ctx, client, nomad.ShuffleOptions{Image: exampleImage}, true)
 	if err != nil {
 		return fmt.Errorf("dev: start the shuffle servers (is the example image built? make image): %w", err)
 	}
