@@ -71,8 +71,10 @@ GOLANGCI_LINT_VERSION := v2.15.0
 TOOLS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/dockmr-tools
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
 
+# Several checkouts may lint at once on one machine; each has its own tree,
+# so golangci-lint's one-run-at-a-time lock is not needed.
 lint: $(GOLANGCI_LINT)
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
 
 $(GOLANGCI_LINT):
 	GOBIN=$(dir $(GOLANGCI_LINT)) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)

@@ -80,6 +80,20 @@ func requireTool(t *testing.T, name, debianPackage string) string {
 	return path
 }
 
+// scriptNeeds checks that a program a script under test runs is on the
+// PATH. A missing one skips the test under -short, whose tests need no
+// Debian package, and fails it otherwise, naming the package to install.
+func scriptNeeds(t *testing.T, name, debianPackage string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err == nil {
+		return
+	}
+	if testing.Short() {
+		t.Skipf("-short: the script runs %s, which is missing (Debian's %s package)", name, debianPackage)
+	}
+	t.Fatalf("the script runs %s, which is missing: run deploy/setup.sh as root (it installs Debian's %s package)", name, debianPackage)
+}
+
 // nomadBinary returns the Nomad agent built from this module. Only -short
 // skips a test that needs it.
 func nomadBinary(t *testing.T) string {

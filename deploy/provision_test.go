@@ -15,6 +15,7 @@ import (
 // before it changes this machine. It logs every change it makes, so an
 // error alone on stderr shows that it changed nothing.
 func TestProvisionRejectsBadInputBeforeChangingAnything(t *testing.T) {
+	scriptNeeds(t, "ip", "iproute2") // the addresses of this machine
 	script := filepath.Join(repoRoot(t), "deploy", "provision.sh")
 	good := map[string]string{
 		"DOCKMR_SERVER":    "127.0.0.1",

@@ -15,6 +15,7 @@ declare -A wanted=(
 	[vagrant]=vagrant
 	[htpasswd]=apache2-utils
 	[chromium]=chromium
+	[ip]=iproute2
 )
 
 missing=()

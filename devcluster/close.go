@@ -116,13 +116,9 @@ func (c *Cluster) stopJobs() ([]string, error) {
 		return running == 0, fmt.Sprintf("%d allocations running", running), nil
 	})
 	for id := range live {
-		err := c.API.Nodes().GC(id, nil)
-		if errors.Is(err, io.EOF) {
-			// The API client decodes the answer's body, which is empty
-			// when the node had allocations to collect: done.
-			err = nil
-		}
-		if err != nil {
+		// The API reads the empty reply of a collection that worked as
+		// io.EOF.
+		if err := c.API.Nodes().GC(id, nil); err != nil && !errors.Is(err, io.EOF) {
 			errs = append(errs, fmt.Errorf("collect the allocations of node %s: %w", id, err))
 		}
 	}
@@ -180,8 +176,8 @@ func removeTree(dir string) error {
 	}
 	var errs []error
 	for _, m := range mounts {
-		// EINVAL: no longer a mount point.
-		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
+		// EINVAL, ENOENT: no longer a mount point.
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", m, err))
 		}
 	}

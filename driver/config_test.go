@@ -1,6 +1,8 @@
 package driver
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,12 +110,15 @@ func parseErr(t *testing.T, spec *hclspec.Spec, src string) string {
 }
 
 func TestPluginConfig_ParsesEveryOptionAndDefaults(t *testing.T) {
+	// The runtime must be a file on this host; any will do.
+	runtime := filepath.Join(t.TempDir(), "dockmr-task")
+	must.NoError(t, os.WriteFile(runtime, []byte("#!/bin/sh\n"), 0o755))
 	var pc PluginConfig
 	hclutils.NewConfigParser(configSpec).ParseHCL(t, `
 config {
   endpoint           = "unix:///run/docker.sock"
   allowed_mounts     = ["/data", "/scratch/"]
-  task_runtime       = "/bin/busybox"
+  task_runtime       = "`+runtime+`"
   image_pull_timeout = "10m"
   default_user       = "1000:1000"
   allow_root         = true
@@ -134,7 +139,7 @@ config {
 	must.NoError(t, pc.validate())
 	must.Eq(t, "unix:///run/docker.sock", pc.Endpoint)
 	must.Eq(t, []string{"/data", "/scratch"}, pc.AllowedMounts)
-	must.Eq(t, "/bin/busybox", pc.TaskRuntime)
+	must.Eq(t, runtime, pc.TaskRuntime)
 	must.Eq(t, 10*time.Minute, pc.imagePullTimeout)
 	must.False(t, pc.GC.Container)
 	must.False(t, pc.GC.DanglingContainers.Enabled)

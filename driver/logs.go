@@ -2,9 +2,7 @@ package driver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -15,68 +13,10 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/client"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/nomad/client/lib/fifo"
 	"github.com/hashicorp/nomad/plugins/drivers"
 )
-
-// cursorFileName holds, in the task's directory (which is not mounted into
-// the container), the timestamp of the last log line delivered to Nomad.
-// A recovered plugin resumes after it, so no line is delivered twice.
-const cursorFileName = ".dockmr-log-cursor"
-
-// logCursor is the position in a container's log streams: the Docker
-// timestamp of the last line delivered from each. Docker stamps stdout and
-// stderr lines in separate goroutines, so the two streams are each in time
-// order but not in order with each other; one cursor each keeps a resumed
-// copy from dropping or repeating lines of either.
-type logCursor struct {
-	stdout, stderr time.Time
-}
-
-// since is where a resumed stream must start: the older of the two.
-func (c logCursor) since() time.Time {
-	if c.stderr.Before(c.stdout) {
-		return c.stderr
-	}
-	return c.stdout
-}
-
-func (c *logCursor) at(stream byte) *time.Time {
-	if stream == streamStderr {
-		return &c.stderr
-	}
-	return &c.stdout
-}
-
-// encode renders the cursor in fixed width, so overwriting it in place
-// never leaves the tail of a longer old value.
-func (c logCursor) encode() []byte {
-	return []byte(fmt.Sprintf("%020d %020d\n", unixNano(c.stdout), unixNano(c.stderr)))
-}
-
-func decodeLogCursor(b []byte) logCursor {
-	var out, errs int64
-	if _, err := fmt.Sscanf(string(b), "%d %d", &out, &errs); err != nil {
-		return logCursor{}
-	}
-	return logCursor{stdout: fromUnixNano(out), stderr: fromUnixNano(errs)}
-}
-
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromUnixNano(ns int64) time.Time {
-	if ns <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns)
-}
 
 // logReadBuffer is the read buffer of each task's log stream. Every
 // running task holds one for its whole life, so it stays small: with 256
@@ -85,13 +25,28 @@ func fromUnixNano(ns int64) time.Time {
 // one read from the daemon takes.
 const logReadBuffer = 32 << 10
 
+// logAPI is the part of the Docker client the log streamer needs: the
+// container's log stream, followed or read once, and the container's state
+// when a stream ends. The streamer's decisions are unit-tested against a
+// fake of it.
+type logAPI interface {
+	ContainerLogs(ctx context.Context, container string, options container.LogsOptions) (io.ReadCloser, error)
+	ContainerInspect(ctx context.Context, container string) (container.InspectResponse, error)
+}
+
+// Backoff between two tries to resume a log stream the daemon cut.
+const (
+	firstLogBackoff = 500 * time.Millisecond
+	maxLogBackoff   = 10 * time.Second
+)
+
 // logStreamer copies a container's stdout and stderr from the Docker API
 // into the FIFOs Nomad's log collector reads, inside the plugin process:
 // no logger process per task. Docker keeps the container's output in its
 // log file, so a container that prints and exits before the copier starts
 // loses nothing.
 type logStreamer struct {
-	docker      *client.Client
+	docker      logAPI
 	logger      hclog.Logger
 	containerID string
 	stdoutPath  string
@@ -99,6 +54,8 @@ type logStreamer struct {
 	cursorPath  string
 	cursor      logCursor
 	keeper      *fifoKeeper
+	// sleep waits between two tries, or until ctx ends; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
 
 	// abandoned is set when the plugin goes away while the task runs: the
 	// keeper must then go on holding the FIFOs for the next plugin.
@@ -106,7 +63,7 @@ type logStreamer struct {
 	done      chan struct{}
 }
 
-func newLogStreamer(docker *client.Client, logger hclog.Logger, keeper *fifoKeeper, id string, cfg *drivers.TaskConfig, cursor logCursor) *logStreamer {
+func newLogStreamer(docker logAPI, logger hclog.Logger, keeper *fifoKeeper, id string, cfg *drivers.TaskConfig, cursor logCursor) *logStreamer {
 	l := &logStreamer{
 		keeper:      keeper,
 		docker:      docker,
@@ -115,6 +72,7 @@ func newLogStreamer(docker *client.Client, logger hclog.Logger, keeper *fifoKeep
 		stdoutPath:  cfg.StdoutPath,
 		stderrPath:  cfg.StderrPath,
 		cursor:      cursor,
+		sleep:       sleepCtx,
 		done:        make(chan struct{}),
 	}
 	if cfg.AllocDir != "" {
@@ -123,20 +81,8 @@ func newLogStreamer(docker *client.Client, logger hclog.Logger, keeper *fifoKeep
 	return l
 }
 
-// loadLogCursor reads the cursor a previous plugin process left.
-func loadLogCursor(cfg *drivers.TaskConfig) logCursor {
-	if cfg.AllocDir == "" {
-		return logCursor{}
-	}
-	b, err := os.ReadFile(filepath.Join(cfg.TaskDir().Dir, cursorFileName))
-	if err != nil {
-		return logCursor{}
-	}
-	return decodeLogCursor(b)
-}
-
-// run follows the logs until the container has exited and every line is
-// delivered, reconnecting after daemon or FIFO trouble.
+// run opens the task's FIFOs and its cursor file, and copies the logs into
+// them until the container has exited and every line is delivered.
 func (l *logStreamer) run(ctx context.Context) {
 	defer close(l.done)
 	if l.stdoutPath == "" || l.stderrPath == "" {
@@ -157,42 +103,59 @@ func (l *logStreamer) run(ctx context.Context) {
 			_ = l.keeper.release(l.stdoutPath, l.stderrPath)
 		}
 	}()
-
-	var cursorFile *os.File
-	if l.cursorPath != "" {
-		cursorFile, err = os.OpenFile(l.cursorPath, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			l.logger.Warn("cannot record log position; a plugin restart may repeat lines", "error", err)
-		} else {
-			defer cursorFile.Close()
-		}
+	var cursorFile io.WriterAt // a nil *os.File would not be a nil io.WriterAt
+	if f := l.openCursorFile(); f != nil {
+		defer f.Close()
+		cursorFile = f
 	}
+	l.copyAll(ctx, out, errw, cursorFile)
+}
 
-	backoff := 500 * time.Millisecond
+// openCursorFile opens the file the cursor is saved in, nil when there is
+// none.
+func (l *logStreamer) openCursorFile() *os.File {
+	if l.cursorPath == "" {
+		return nil
+	}
+	f, err := os.OpenFile(l.cursorPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		l.logger.Warn("cannot record log position; a plugin restart may repeat lines", "error", err)
+		return nil
+	}
+	return f
+}
+
+// copyAll follows the logs until the container has exited and every line
+// is delivered. A stream the daemon cut, or a failed write, is resumed
+// from the cursor after a backoff; a container that is gone, or the end of
+// ctx, ends the copy. cursorFile, when not nil, keeps the cursor for the
+// next plugin.
+func (l *logStreamer) copyAll(ctx context.Context, stdout, stderr io.Writer, cursorFile io.WriterAt) {
+	backoff := firstLogBackoff
 	for ctx.Err() == nil {
-		err := l.follow(ctx, out, errw, cursorFile, true)
-		if err == nil {
-			// A follow opened as the container exits can end before the
-			// daemon has handed over its last lines; one plain read from
-			// the cursor on picks up any it missed, and no others.
-			if err := l.follow(ctx, out, errw, cursorFile, false); err != nil && !cerrdefs.IsNotFound(err) {
-				l.logger.Warn("final log read failed", "error", err)
-			}
+		err := l.follow(ctx, stdout, stderr, cursorFile, true)
+		switch {
+		case err == nil:
+			l.finalRead(ctx, stdout, stderr, cursorFile)
 			return
-		}
-		if cerrdefs.IsNotFound(err) {
-			return
-		}
-		if ctx.Err() != nil {
+		case cerrdefs.IsNotFound(err), ctx.Err() != nil:
 			return
 		}
 		l.logger.Warn("log stream interrupted; resuming", "error", err, "backoff", backoff)
-		select {
-		case <-time.After(backoff):
-		case <-ctx.Done():
+		if l.sleep(ctx, backoff) != nil {
 			return
 		}
-		backoff = min(2*backoff, 10*time.Second)
+		backoff = min(2*backoff, maxLogBackoff)
+	}
+}
+
+// finalRead reads the log once more, not following it, from the cursor
+// on. A follow opened as the container exits can end before the daemon has
+// handed over its last lines; this read picks up any it missed, and no
+// others. It is not retried.
+func (l *logStreamer) finalRead(ctx context.Context, stdout, stderr io.Writer, cursorFile io.WriterAt) {
+	if err := l.follow(ctx, stdout, stderr, cursorFile, false); err != nil && !cerrdefs.IsNotFound(err) {
+		l.logger.Warn("final log read failed", "error", err)
 	}
 }
 
@@ -225,7 +188,7 @@ func (l *logStreamer) openFIFOs(ctx context.Context) (io.WriteCloser, io.WriteCl
 
 // follow copies one log stream from the cursor on, following it if asked.
 // It returns nil once the stream ended with the container stopped.
-func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, cursorFile *os.File, follow bool) error {
+func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, cursorFile io.WriterAt, follow bool) error {
 	opts := container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Timestamps: true}
 	if since := l.cursor.since(); !since.IsZero() {
 		opts.Since = fmt.Sprintf("%d.%09d", since.Unix(), since.Nanosecond())
@@ -273,6 +236,18 @@ func (l *logStreamer) follow(ctx context.Context, stdout, stderr io.Writer, curs
 	}
 }
 
+// sleepCtx waits for d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // streamEnded tells a stream that ended because the container stopped
 // from one the daemon cut (a restart), which must be resumed.
 func (l *logStreamer) streamEnded(ctx context.Context) error {
@@ -286,63 +261,4 @@ func (l *logStreamer) streamEnded(ctx context.Context) error {
 		return errors.New("log stream ended while the container runs")
 	}
 	return nil
-}
-
-func saveCursor(f *os.File, c logCursor) {
-	_, _ = f.WriteAt(c.encode(), 0)
-}
-
-const (
-	streamStdout = 1
-	streamStderr = 2
-)
-
-// logFrame is one line of Docker's multiplexed log stream.
-type logFrame struct {
-	stream byte
-	ts     time.Time
-	line   []byte
-}
-
-// frameDecoder reads Docker's multiplexed stream: an 8-byte header (stream
-// type, three zero bytes, big-endian payload length) then the payload,
-// which with Timestamps starts with an RFC 3339 time and a space.
-type frameDecoder struct {
-	r   *bufio.Reader
-	hdr [8]byte
-	buf []byte
-}
-
-func (d *frameDecoder) next() (logFrame, error) {
-	if _, err := io.ReadFull(d.r, d.hdr[:]); err != nil {
-		return logFrame{}, err
-	}
-	n := int(binary.BigEndian.Uint32(d.hdr[4:]))
-	if cap(d.buf) < n {
-		d.buf = make([]byte, n)
-	}
-	d.buf = d.buf[:n]
-	if _, err := io.ReadFull(d.r, d.buf); err != nil {
-		return logFrame{}, fmt.Errorf("read log frame: %w", err)
-	}
-	return parseFrame(d.hdr[0], d.buf)
-}
-
-func parseFrame(stream byte, payload []byte) (logFrame, error) {
-	sp := bytes.IndexByte(payload, ' ')
-	if sp < 0 {
-		return logFrame{}, fmt.Errorf("log frame without timestamp: %q", truncate(payload, 64))
-	}
-	ts, err := time.Parse(time.RFC3339Nano, string(payload[:sp]))
-	if err != nil {
-		return logFrame{}, fmt.Errorf("log frame timestamp %q: %w", truncate(payload[:sp], 64), err)
-	}
-	return logFrame{stream: stream, ts: ts, line: payload[sp+1:]}, nil
-}
-
-func truncate(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
-	}
-	return b
 }

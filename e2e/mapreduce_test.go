@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func TestMapReduce(t *testing.T) {
 	t.Run("TeraPipelineMatchesLocal", env.testTeraPipeline)
 	t.Run("WordCountInAnotherImage", env.testWordCountImage)
 	t.Run("RetryAfterFailure", env.testRetry)
+	t.Run("FailedTaskStderrTail", env.testStderrTail)
 	t.Run("CancelDetached", env.testCancel)
 	t.Run("CancelForeground", env.testCancelForeground)
 	t.Run("InterruptForeground", env.testInterrupt)
@@ -317,6 +319,7 @@ type mrAttempt struct {
 	State    string      `json:"state"`
 	ExitCode int         `json:"exit_code"`
 	Failure  string      `json:"failure"`
+	Stderr   string      `json:"stderr_tail"`
 	Queued   time.Time   `json:"queued"`
 	Started  time.Time   `json:"started"`
 	Finished time.Time   `json:"finished"`
@@ -456,6 +459,51 @@ func (e *mrEnv) testRetry(t *testing.T) {
 	e.ok(t, "history", "--html", page, e.path(t, "out"))
 	must.StrContains(t, browsertest.DumpDOM(t, page), fmt.Sprintf(`class="bar map failed" data-attempt="m-00000.%d"`, failed.Number))
 	e.fails(t, "for a --local job, or one Nomad has forgotten, pass its output directory", "history", "job_20200101000000_00000000")
+}
+
+// A streaming mapper that prints a traceback and exits 1, on every
+// attempt: the job's error, its history and `dockmr logs OUTDIR` keep the
+// traceback's lines.
+func (e *mrEnv) testStderrTail(t *testing.T) {
+	e.cluster.Watch(t)
+	in := e.path(t, "input.txt")
+	must.NoError(t, os.WriteFile(in, []byte("one\n"), 0o644))
+	traceback := []string{
+		"Traceback (most recent call last):",
+		`  File "mapper.py", line 3, in <module>`,
+		"    parse(line)",
+		"ValueError: bad record 'one'",
+	}
+	quoted := make([]string, len(traceback))
+	for i, l := range traceback {
+		quoted[i] = "'" + strings.ReplaceAll(l, "'", `'\''`) + "'"
+	}
+	command := "printf '%s\\n' " + strings.Join(quoted, " ") + " >&2; exit 1"
+	spec := e.path(t, "traceback.hcl")
+	must.NoError(t, os.WriteFile(spec, []byte(fmt.Sprintf(`job "traceback" {
+  input  = ["input.txt"]
+  output = "out"
+  map {
+    command = %s
+    tasks   = 1
+  }
+}
+`, strconv.Quote(command))), 0o644))
+
+	r := e.fails(t, "ValueError: bad record 'one'", "run", spec, "--max-attempts", "2")
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	must.StrHasPrefix(t, "dockmr: ", lines[len(lines)-1], must.Sprint(r))
+	must.StrContains(t, strings.Join(lines[:len(lines)-1], "\n"),
+		"the failed task's stderr ends with:\n    "+strings.Join(traceback, "\n    "), must.Sprint(r))
+
+	h := decodeRun[mrHistory](t, e.ok(t, "history", "--json", e.path(t, "out")))
+	must.SliceLen(t, 2, h.Attempts, must.Sprintf("attempts %+v", h.Attempts))
+	for _, a := range h.Attempts {
+		must.Eq(t, "failed", a.State)
+		must.StrContains(t, a.Stderr, strings.Join(traceback, "\n"), must.Sprintf("attempt %d", a.Number))
+	}
+	logs := e.ok(t, "logs", e.path(t, "out"), "m-00000")
+	must.Eq(t, 2, strings.Count(logs.stderr, "\n    "+traceback[3]+"\n"), must.Sprint(logs))
 }
 
 func (e *mrEnv) testCancel(t *testing.T) {

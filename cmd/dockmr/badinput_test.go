@@ -36,6 +36,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"teragen", "--parallel", "0", "10", out}, []string{"--parallel 0 is out of range; want 1 to"}},
 		{[]string{"terasort", "--sort-mb", "0", "in", out}, []string{"--sort-mb 0 is out of range; want 1 to 4095"}},
 		{[]string{"run", "--merge-factor", "1", "spec.hcl"}, []string{"--merge-factor 1 is out of range"}},
+		{[]string{"teragen", "--nomad-outage-wait", "0s", "10", out}, []string{"--nomad-outage-wait 0s is out of range; want 1s to 24h"}},
 		{[]string{"terasort", "--reduces", "0", "in", out}, []string{"--reduces 0: want at least 1"}},
 		{[]string{"terasort", "in"}, []string{"want INDIR OUTDIR"}},
 		{[]string{"teravalidate", "a", "b", "c"}, []string{"got 3 arguments, want INDIR REPORTDIR"}},

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,6 +35,8 @@ func nomadFlags() []cli.Flag {
 		&cli.IntFlag{Name: "memory", Usage: "memory each task reserves, in MiB", DefaultText: "1.5 × --sort-mb + 64"},
 		&cli.IntFlag{Name: "memory-max", Usage: "memory each task may use when the node has it free (page cache included), in MiB; needs memory oversubscription on the Nomad servers", DefaultText: "4 × --memory, at least 2048"},
 		&cli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "submit the job, print its ID and return; see 'dockmr status'"},
+		&cli.DurationFlag{Name: "nomad-outage-wait", Value: nomad.DefaultOutageWait,
+			Usage: "how long a running job waits for a Nomad that does not answer (a server restarting) before it fails"},
 	}
 }
 
@@ -47,6 +50,9 @@ func checkNomadFlags(c *cli.Context) error {
 	}
 	if limit := c.Int("memory-max"); c.IsSet("memory-max") && (limit < 32 || limit > 1<<22) {
 		return usageErrorf("%s: --memory-max %d is out of range; want 32 to %d MiB", commandName(c), limit, 1<<22)
+	}
+	if d := c.Duration("nomad-outage-wait"); d < time.Second || d > 24*time.Hour {
+		return usageErrorf("%s: --nomad-outage-wait %s is out of range; want 1s to 24h", commandName(c), d)
 	}
 	if c.Bool("detach") && runnerName(c) != "nomad" {
 		return usageErrorf("%s: --detach needs the Nomad runner; drop --local or --runner %s", commandName(c), runnerName(c))
@@ -62,6 +68,7 @@ func nomadSettings(c *cli.Context) (nomad.Settings, error) {
 		CPU:         c.Int("cpu"),
 		MemoryMB:    c.Int("memory"),
 		MemoryMaxMB: c.Int("memory-max"),
+		OutageWait:  c.Duration("nomad-outage-wait"),
 	}
 	for _, d := range c.StringSlice("data-dir") {
 		if d == "" {

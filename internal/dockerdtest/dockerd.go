@@ -227,8 +227,8 @@ func (d *Daemon) Close() error {
 	mounts, merr := mountinfo.Under(d.dir)
 	var uerrs []error
 	for _, m := range mounts {
-		// EINVAL: no longer a mount point.
-		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) {
+		// EINVAL, ENOENT: no longer a mount point.
+		if uerr := syscall.Unmount(m, syscall.MNT_DETACH); uerr != nil && !errors.Is(uerr, syscall.EINVAL) && !errors.Is(uerr, syscall.ENOENT) {
 			uerrs = append(uerrs, fmt.Errorf("unmount %s: %w", m, uerr))
 		}
 	}

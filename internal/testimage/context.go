@@ -127,10 +127,10 @@ func rootfsEntries(busybox []byte, applets []string, extra []File) ([]entry, err
 	add(entry{name: "etc/passwd", mode: 0o644, data: []byte(passwd)})
 	add(entry{name: "etc/group", mode: 0o644, data: []byte(group)})
 
-	for i, f := range extra {
-		if !path.IsAbs(f.Path) || path.Clean(f.Path) == "/" {
-			return nil, fmt.Errorf("extra file %d: path %q must be an absolute file path inside the image, e.g. \"/etc/app.conf\"", i, f.Path)
-		}
+	if err := checkFiles(extra); err != nil {
+		return nil, err
+	}
+	for _, f := range extra {
 		mode := f.Mode.Perm()
 		if mode == 0 {
 			mode = 0o644
@@ -153,4 +153,14 @@ func rootfsEntries(busybox []byte, applets []string, extra []File) ([]entry, err
 		entries = append(entries, entry{name: d, mode: 0o755, dir: true})
 	}
 	return entries, nil
+}
+
+// checkFiles checks the paths of the extra files of an image.
+func checkFiles(extra []File) error {
+	for i, f := range extra {
+		if !path.IsAbs(f.Path) || path.Clean(f.Path) == "/" {
+			return fmt.Errorf("extra file %d: path %q must be an absolute file path inside the image, e.g. \"/etc/app.conf\"", i, f.Path)
+		}
+	}
+	return nil
 }

@@ -40,9 +40,14 @@ func Ensure(ctx context.Context) (string, error) {
 	return Ref, nil
 }
 
-// EnsureT is Ensure for tests: it fails the test if the image cannot be built.
+// EnsureT is Ensure for tests: it fails the test if the image cannot be
+// built. Under -short it skips the test, which needs Docker and a static
+// busybox.
 func EnsureT(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: needs Docker and busybox for the test image")
+	}
 	ref, err := Ensure(context.Background())
 	if err != nil {
 		t.Fatalf("test image: %v", err)
@@ -55,6 +60,10 @@ func EnsureT(t testing.TB) string {
 func Build(ctx context.Context, ref string, extra ...File) error {
 	if ref == "" {
 		return errors.New("image reference is empty: give a name such as \"dockmr/testimage:dev\"")
+	}
+	// Bad input is named before what this machine lacks.
+	if err := checkFiles(extra); err != nil {
+		return fmt.Errorf("image %s: %w", ref, err)
 	}
 	busybox, applets, err := loadBusybox()
 	if err != nil {

@@ -33,7 +33,7 @@ func Cancel(ctx context.Context, client *api.Client, id string) error {
 		return fmt.Errorf("job %s: %w", id, ErrCommitted)
 	}
 	if js[0].phase == AMPhase {
-		if err := stopAndWait(ctx, client, js[0].stub.ID); err != nil {
+		if err := stopAndWait(ctx, clientAPI{client}, js[0].stub.ID); err != nil {
 			return err
 		}
 	}
@@ -43,7 +43,7 @@ func Cancel(ctx context.Context, client *api.Client, id string) error {
 		return err
 	}
 	for _, j := range js {
-		if err := stopAndWait(ctx, client, j.stub.ID); err != nil {
+		if err := stopAndWait(ctx, clientAPI{client}, j.stub.ID); err != nil {
 			return err
 		}
 	}
@@ -59,18 +59,17 @@ func Cancel(ctx context.Context, client *api.Client, id string) error {
 
 // stopAndWait stops a Nomad job and waits until none of its allocations
 // runs any more.
-func stopAndWait(ctx context.Context, client *api.Client, jobID string) error {
-	if _, _, err := client.Jobs().Deregister(jobID, false, nil); err != nil {
+func stopAndWait(ctx context.Context, napi phaseAPI, jobID string) error {
+	if err := napi.Deregister(jobID); err != nil {
 		return fmt.Errorf("stop Nomad job %s: %w", jobID, err)
 	}
 	var index uint64
 	for {
-		q := (&api.QueryOptions{WaitIndex: index, WaitTime: 5 * time.Second}).WithContext(ctx)
-		allocs, meta, err := client.Jobs().Allocations(jobID, true, q)
+		allocs, next, err := napi.Allocations(ctx, jobID, index, 5*time.Second)
 		if err != nil {
 			return fmt.Errorf("wait for Nomad job %s to stop: %w", jobID, err)
 		}
-		index = meta.LastIndex
+		index = next
 		if allStopped(allocs) {
 			return nil
 		}

@@ -34,7 +34,8 @@ const LabelJobID = "dockmr_job_id"
 // JobPrefix starts the ID of every Nomad job dockmr submits.
 const JobPrefix = "dockmr-"
 
-// Settings shape the Nomad jobs of a phase.
+// Settings shape the Nomad jobs of a phase, and how the runner follows
+// them.
 type Settings struct {
 	// Image is used when neither the job nor the phase names one.
 	Image string
@@ -61,6 +62,9 @@ type Settings struct {
 	// RescheduleDelay is the wait before a failed task's next attempt;
 	// Nomad requires 5s or more, the default.
 	RescheduleDelay time.Duration
+	// OutageWait is how long a phase waits for a Nomad that does not
+	// answer before it fails; zero means DefaultOutageWait.
+	OutageWait time.Duration
 }
 
 // minRescheduleDelay is the shortest wait before a rescheduled attempt

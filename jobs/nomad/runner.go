@@ -106,36 +106,24 @@ func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 	}
 	// The phase's span is the parent of its tasks' attempts.
 	maps.Copy(job.TaskGroups[0].Tasks[0].Env, telemetry.Env(ctx))
-	if _, _, err := r.Client.Jobs().Register(job, nil); err != nil {
+	napi := clientAPI{r.Client}
+	if err := napi.Register(job); err != nil {
 		return fmt.Errorf("submit Nomad job %s: %w", *job.ID, err)
 	}
 	r.submitted.Store(*job.ID, true)
 	spans := newAttemptSpans(ctx, string(kind), imageFor(plan, kind, r.Settings))
-	err := r.follow(ctx, plan, kind, *job.TaskGroups[0].Count, *job.ID, *job.TaskGroups[0].ReschedulePolicy.Attempts+1, spans, ready)
-	if err != nil {
-		r.stop(*job.ID)
-	}
-	spans.finish(r.Client, *job.ID)
+	state := phaseState{phase: string(kind), tasks: *job.TaskGroups[0].Count, maxAttempts: *job.TaskGroups[0].ReschedulePolicy.Attempts + 1}
+	f := r.follower(napi, *job.ID, state, spans)
+	f.ready = ready
+	f.lost = func() bool { return lostOutput(plan, kind) }
+	err := f.run(ctx)
+	spans.finish(napi, *job.ID)
 	return err
 }
 
-// stop deregisters the phase's job without purging it, so its allocations
-// (and their logs) stay visible until Nomad's garbage collection, and waits
-// a while for its containers to end: the job's abort removes the staging
-// directory they write in.
-func (r *Runner) stop(jobID string) {
-	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
-	defer cancel()
-	_ = stopAndWait(ctx, r.Client, jobID)
-}
-
-// stopWait bounds how long a failed or cancelled phase waits for its
-// containers to stop: a few kill timeouts.
-const stopWait = time.Minute
-
-// follow watches the phase's allocations with blocking queries.
-func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, tasks int, jobID string, maxAttempts int, spans *attemptSpans, ready *readyWatch) error {
-	state := phaseState{phase: string(kind), tasks: tasks, maxAttempts: maxAttempts}
+// follower is the phase's follower, with the runner's settings or their
+// defaults.
+func (r *Runner) follower(napi phaseAPI, jobID string, state phaseState, spans *attemptSpans) *phaseFollower {
 	wait := r.WaitTime
 	if wait <= 0 {
 		wait = 5 * time.Second
@@ -144,76 +132,22 @@ func (r *Runner) follow(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 	if delay <= 0 {
 		delay = minRescheduleDelay
 	}
-	retries := retryWatch{after: max(3*delay, minRetryNudge)}
-	var index uint64
-	var last Progress
-	for {
-		q := (&api.QueryOptions{WaitIndex: index, WaitTime: wait}).WithContext(ctx)
-		allocs, meta, err := r.Client.Jobs().Allocations(jobID, true, q)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("follow Nomad job %s: %w", jobID, err)
-		}
-		index = meta.LastIndex
-		spans.update(allocs)
-		v := state.judge(allocs)
-		ready.check(v.progress)
-		if r.Progress != nil && v.progress != last {
-			r.Progress(v.progress)
-			last = v.progress
-		}
-		if retries.due(v.unplaced, time.Now()) {
-			r.nudge(jobID)
-		}
-		switch {
-		case v.done:
-			return nil
-		case v.progress.FailedAttempts > 0 && lostOutput(plan, kind):
-			// No retry of a reduce can fetch output that is gone: the job
-			// re-runs the maps first.
-			return fmt.Errorf("%s phase: %w", kind, errLostOutput)
-		case v.failure != nil:
-			return r.explain(*v.failure, string(kind))
-		case r.stoppedFromOutside(jobID, v):
-			return fmt.Errorf("%s phase: %w", kind, ErrStopped)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	outage := r.Settings.OutageWait
+	if outage <= 0 {
+		outage = DefaultOutageWait
 	}
-}
-
-// nudge asks Nomad to evaluate the phase's job again, rescheduling its
-// failed allocations now, when its placement is blocked for want of a
-// healthy driver. A task that Nomad could not place while every node's
-// driver was unhealthy (their Docker daemon or their plugins restarting),
-// a retry or a phase submitted then, stays blocked after the drivers
-// recover: the scheduler remembers a node class as lacking the driver,
-// and driver health is no part of the class, so no node update unblocks
-// it. Tasks waiting for room are left to Nomad. A failed nudge is tried
-// again later.
-func (r *Runner) nudge(jobID string) {
-	evals, _, err := r.Client.Jobs().Evaluations(jobID, nil)
-	if err != nil || !blockedOnDrivers(evals) {
-		return
+	return &phaseFollower{
+		api:      napi,
+		jobID:    jobID,
+		state:    state,
+		wait:     wait,
+		retries:  retryWatch{after: max(3*delay, minRetryNudge)},
+		outage:   outageWatch{limit: outage},
+		progress: r.Progress,
+		spans:    spans,
+		now:      time.Now,
+		sleep:    sleepCtx,
 	}
-	if _, _, err := r.Client.Jobs().EvaluateWithOpts(jobID, api.EvalOptions{ForceReschedule: true}, nil); err != nil {
-		return // nudged again when next due
-	}
-}
-
-// explain adds the end of the failed attempt's stderr to its failure, when
-// the task got far enough to write any.
-func (r *Runner) explain(f taskFailure, task string) error {
-	alloc, _, err := r.Client.Allocations().Info(f.AllocID, nil)
-	if err != nil {
-		return f
-	}
-	// Without its stderr, the failure is still the task events' account.
-	end, _ := stderrTail(context.Background(), r.Client, alloc, task)
-	return tail.NewError(f, end)
 }
 
 // stderrTailTimeout bounds the read of one allocation's stderr tail.
@@ -261,13 +195,3 @@ func lostOutput(plan *jobs.Plan, kind jobs.TaskKind) bool {
 // ErrStopped is returned when a phase's Nomad job was stopped from outside
 // (`dockmr cancel`, `nomad job stop`).
 var ErrStopped = errors.New("the Nomad job was stopped")
-
-// stoppedFromOutside reports whether the phase's job has been stopped,
-// checked only once some allocation is told to stop.
-func (r *Runner) stoppedFromOutside(jobID string, v verdict) bool {
-	if !v.stopping {
-		return false
-	}
-	job, _, err := r.Client.Jobs().Info(jobID, nil)
-	return err == nil && job.Stop != nil && *job.Stop
-}

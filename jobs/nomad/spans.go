@@ -58,7 +58,7 @@ func (s *attemptSpans) update(allocs []*api.AllocationListStub) (pending bool) {
 
 // finish waits a while for the phase's last attempts to end, then records
 // every attempt not recorded yet, ending those still going now.
-func (s *attemptSpans) finish(client *api.Client, jobID string) {
+func (s *attemptSpans) finish(napi phaseAPI, jobID string) {
 	if s == nil {
 		return
 	}
@@ -67,12 +67,11 @@ func (s *attemptSpans) finish(client *api.Client, jobID string) {
 	var index uint64
 	var allocs []*api.AllocationListStub
 	for ctx.Err() == nil {
-		q := (&api.QueryOptions{WaitIndex: index, WaitTime: 5 * time.Second}).WithContext(ctx)
-		got, meta, err := client.Jobs().Allocations(jobID, true, q)
+		got, next, err := napi.Allocations(ctx, jobID, index, 5*time.Second)
 		if err != nil {
 			break
 		}
-		allocs, index = got, meta.LastIndex
+		allocs, index = got, next
 		if !s.update(allocs) {
 			return
 		}
