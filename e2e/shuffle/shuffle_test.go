@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/nomad/api"
 	"github.com/shoenig/test/must"
 
+	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/jobs/history"
 	"github.com/dockmr/dockmr/jobs/nomad"
@@ -38,13 +39,21 @@ type summary struct {
 	Reduce   jobs.Counters `json:"reduce"`
 }
 
-// dockmr runs the dockmr command against the cluster.
+// clusterEnv runs dockmr commands against one cluster.
+type clusterEnv struct{ c *devcluster.Cluster }
+
+// dockmr runs the dockmr command against the shared cluster.
 func dockmr(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	return clusterEnv{cluster}.dockmr(t, args...)
+}
+
+func (e clusterEnv) dockmr(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(bins, "dockmr"), args...)
-	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+cluster.Address(), "DOCKMR_DATA_DIR="+cluster.DataDir())
+	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+e.c.Address(), "DOCKMR_DATA_DIR="+e.c.DataDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -54,12 +63,17 @@ func dockmr(t *testing.T, args ...string) (string, error) {
 	return stdout.String(), err
 }
 
-// teragen writes rows of tera input with the local runner and returns its
-// directory and checksum.
+// teragen writes rows of tera input with the local runner into the
+// shared cluster's data directory and returns its directory and checksum.
 func teragen(t *testing.T, rows string) (string, string) {
 	t.Helper()
-	dir := filepath.Join(cluster.DataDir(), t.Name(), "in")
-	out, err := dockmr(t, "teragen", "--local", "--json", "--maps", "4", rows, dir)
+	return clusterEnv{cluster}.teragen(t, rows)
+}
+
+func (e clusterEnv) teragen(t *testing.T, rows string) (string, string) {
+	t.Helper()
+	dir := filepath.Join(e.c.DataDir(), t.Name(), "in")
+	out, err := e.dockmr(t, "teragen", "--local", "--json", "--maps", "4", rows, dir)
 	must.NoError(t, err)
 	var s summary
 	must.NoError(t, json.Unmarshal([]byte(out), &s))
@@ -69,9 +83,14 @@ func teragen(t *testing.T, rows string) (string, string) {
 // terasort sorts in into a new directory with node shuffle.
 func terasort(t *testing.T, in string, flags ...string) (summary, string, error) {
 	t.Helper()
+	return clusterEnv{cluster}.terasort(t, in, flags...)
+}
+
+func (e clusterEnv) terasort(t *testing.T, in string, flags ...string) (summary, string, error) {
+	t.Helper()
 	out := filepath.Join(filepath.Dir(in), "out")
 	args := append([]string{"terasort", "--json", "--shuffle", "node", "--maps", "4", "--reduces", "3"}, flags...)
-	stdout, err := dockmr(t, append(args, in, out)...)
+	stdout, err := e.dockmr(t, append(args, in, out)...)
 	var s summary
 	if err == nil {
 		err = json.Unmarshal([]byte(stdout), &s)
@@ -91,7 +110,12 @@ func teravalidate(t *testing.T, out, want string) {
 // anything of the job.
 func checkNoShuffleData(t *testing.T, jobID string) {
 	t.Helper()
-	for _, dir := range cluster.ShuffleDirs() {
+	clusterEnv{cluster}.checkNoShuffleData(t, jobID)
+}
+
+func (e clusterEnv) checkNoShuffleData(t *testing.T, jobID string) {
+	t.Helper()
+	for _, dir := range e.c.ShuffleDirs() {
 		_, err := os.Stat(filepath.Join(dir, jobID))
 		must.True(t, os.IsNotExist(err), must.Sprintf("shuffle data of %s left in %s (%v)", jobID, dir, err))
 	}
