@@ -5,11 +5,17 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
+// shufflePort is the shuffle servers' port on hosts of their own: the
+// Hadoop ShuffleHandler's, as on real machines.
+const shufflePort = 13562
+
 // shuffleDir creates a client's shuffle directory, open to the tasks'
-// user, and picks its shuffle server's address.
-func (c *Cluster) shuffleDir(client string) (dir, addr string, err error) {
+// user, and picks its shuffle server's address: on a host of its own the
+// host's address and shufflePort, on 127.0.0.1 a free port.
+func (c *Cluster) shuffleDir(client, hostAddr string) (dir, addr string, err error) {
 	dir = filepath.Join(c.stateDir, "shuffle", client)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", fmt.Errorf("create shuffle directory of %s: %w", client, err)
@@ -18,6 +24,9 @@ func (c *Cluster) shuffleDir(client string) (dir, addr string, err error) {
 		if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
 			return "", "", fmt.Errorf("open shuffle directory %s to the tasks' user: %w", dir, err)
 		}
+	}
+	if c.hosts != nil {
+		return dir, net.JoinHostPort(hostAddr, strconv.Itoa(shufflePort)), nil
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
