@@ -233,7 +233,9 @@ func runOverlapped(ctx context.Context, r SlowStarter, plan *Plan) error {
 	if !mapsEnded {
 		if mapErr = <-mapsDone; mapErr != nil {
 			cancel()
-			<-reducesDone
+			if rerr := <-reducesDone; rerr != nil && !errors.Is(rerr, context.Canceled) {
+				return errors.Join(fmt.Errorf("%s phase: %w", MapTask, mapErr), rerr)
+			}
 			return fmt.Errorf("%s phase: %w", MapTask, mapErr)
 		}
 	}

@@ -58,7 +58,10 @@ func (p *Plan) ReportLost(r LostReport) error {
 	if err := os.MkdirAll(p.lostDir(), 0o777); err != nil {
 		return fmt.Errorf("report lost map output: %w", err)
 	}
-	os.Chmod(p.lostDir(), 0o777)
+	// Reduces run as the tasks' user, not as whoever staged the job.
+	if err := os.Chmod(p.lostDir(), 0o777); err != nil {
+		return fmt.Errorf("report lost map output: %w", err)
+	}
 	b, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("report lost map output: %w", err)

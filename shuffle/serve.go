@@ -72,7 +72,7 @@ func serve(ctx context.Context, dir, listen string, maxAge time.Duration, stderr
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		_ = srv.Shutdown(sctx) // connections still open are closed by Serve's return
 	}()
 	logf("shuffle: serving %s on %s", dir, l.Addr())
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -202,7 +203,7 @@ func TestFetcher(t *testing.T) {
 	if !bytes.Equal(c.got[0], []byte("bbbbbbbb")) || !bytes.Equal(c.got[1], []byte("bbbbbbbb")) {
 		t.Errorf("fetched %q and %q", c.got[0], c.got[1])
 	}
-	lostSrcs := append(srcs, Source{Map: 2, Addr: dead, Attempt: "a1", Length: 8},
+	lostSrcs := append(slices.Clone(srcs), Source{Map: 2, Addr: dead, Attempt: "a1", Length: 8},
 		Source{Map: 3, Addr: n.addr(), Attempt: "gone", Length: 8})
 	err := f.Fetch(context.Background(), 1, lostSrcs, (&collect{}).sink)
 	var lost *LostError

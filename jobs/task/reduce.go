@@ -97,7 +97,7 @@ func (a *attempt) mapRuns(ctx context.Context) ([]run, error) {
 		}
 		select {
 		case <-ctx.Done():
-			fetches.wait()
+			_ = fetches.wait() // cancelled: ctx's error is the one
 			return nil, ctx.Err()
 		case <-time.After(mapPoll):
 		}
