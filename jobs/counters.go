@@ -22,6 +22,11 @@ type Counters struct {
 	// map's combiner read and wrote, over all its runs.
 	CombineInputRecords  uint64 `json:"combine_input_records,omitempty"`
 	CombineOutputRecords uint64 `json:"combine_output_records,omitempty"`
+	// ShuffleLocalBytes and ShuffleRemoteBytes split the shuffle bytes of
+	// a job whose map output stays on the maps' nodes: read in place on
+	// the reduce's own node, and fetched from other nodes.
+	ShuffleLocalBytes  uint64 `json:"shuffle_local_bytes,omitempty"`
+	ShuffleRemoteBytes uint64 `json:"shuffle_remote_bytes,omitempty"`
 	// Checksum is the sum of the CRC-32 of every record a task wrote to
 	// the job's output (map output that goes to reduces is not summed). For
 	// tera records it is TeraGen's and TeraValidate's checksum.
@@ -38,6 +43,8 @@ func (c *Counters) Add(o Counters) {
 	c.ShuffleBytes += o.ShuffleBytes
 	c.CombineInputRecords += o.CombineInputRecords
 	c.CombineOutputRecords += o.CombineOutputRecords
+	c.ShuffleLocalBytes += o.ShuffleLocalBytes
+	c.ShuffleRemoteBytes += o.ShuffleRemoteBytes
 	c.Checksum.Add(o.Checksum.Checksum)
 }
 

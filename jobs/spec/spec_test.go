@@ -54,6 +54,7 @@ job "copy" {
     overwrite    = true
     cache_output = true
     output_codec = "zstd"
+    shuffle      = "node"
   }
 }`), "copy.hcl", "/specs")
 	if err != nil {
@@ -65,7 +66,7 @@ job "copy" {
 	if !slices.Equal(job.Input.Paths, []string{"/data/in"}) || job.Input.Records != jobs.TeraRecords {
 		t.Errorf("input = %+v", job.Input)
 	}
-	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true, OutputCodec: jobs.Zstd}
+	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true, OutputCodec: jobs.Zstd, Shuffle: jobs.NodeShuffle}
 	if job.Settings != want {
 		t.Errorf("settings = %+v, want %+v", job.Settings, want)
 	}
@@ -105,6 +106,8 @@ func TestParseErrorsGivePositions(t *testing.T) {
 			[]string{"bad.hcl:5:16:", `property mapreduce.x="1": unknown property`}},
 		{"sort_mb", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    sort_mb = 5000\n  }\n}",
 			[]string{"bad.hcl:6:15:", "at most 4095"}},
+		{"shuffle", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    shuffle = \"nfs\"\n  }\n}",
+			[]string{"bad.hcl:6:15:", `shuffle "nfs": want "shared" or "node"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.src), "bad.hcl", "/specs")
