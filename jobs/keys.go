@@ -81,8 +81,10 @@ func (k *Keys) setKeyProperty(key, value string) (bool, error) {
 		k.FieldSeparator = value
 	case PropPartition:
 		k.Partition = value
+		_, err = ParseKeyFieldOptions("options", value)
 	case PropCompare:
 		k.Compare = value
+		_, err = ParseKeyFieldOptions("options", value)
 	case PropPartitionerCls:
 		err = oneOf(value, partitionerClasses, "the key-field options select the partitioner")
 	case PropComparatorCls:

@@ -287,6 +287,6 @@ func TestHadoopKeyFieldExamplesLocal(t *testing.T) {
 	out, err := exec.Command(dockmr, "run", "--local", "-D", "mapreduce.partition.keycomparator.options=-k2,2q",
 		keysSpec(t, dir, "bad", 1)).CombinedOutput()
 	must.Error(t, err)
-	must.StrContains(t, string(out), `compare "-k2,2q"`)
+	must.StrContains(t, string(out), `mapreduce.partition.keycomparator.options="-k2,2q"`)
 	must.Eq(t, 1, strings.Count(strings.TrimSpace(string(out)), "\n")+1, must.Sprint(string(out)))
 }
