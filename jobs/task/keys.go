@@ -68,11 +68,10 @@ func (f framing) reduceInput(rec []byte, buf *[]byte) []byte {
 	if len(rest) == 0 || rest[0] == '\n' {
 		return rec
 	}
-	b := append((*buf)[:0], key...)
-	b = append(b, '\t')
-	b = append(b, rest[len(k.sep):]...)
-	*buf = b
-	return b
+	*buf = append((*buf)[:0], key...)
+	*buf = append(*buf, '\t')
+	*buf = append(*buf, rest[len(k.sep):]...)
+	return *buf
 }
 
 // outputFields is an emitter of reducer output lines that puts a tab
