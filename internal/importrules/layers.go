@@ -45,6 +45,7 @@ var Layers = map[string]Layer{
 	"internal/mountinfo": {JobSide, 4},
 	"internal/tail":      {JobSide, 4},
 	"tera":               {JobSide, 4},
+	"shuffle":            {JobSide, 4},
 	"internal/telemetry": {Shared, 4},
 	"contract":           {Shared, 5},
 }
