@@ -57,6 +57,8 @@ type summary struct {
 type counters struct {
 	RecordsOut           uint64 `json:"records_out"`
 	ShuffleBytes         uint64 `json:"shuffle_bytes"`
+	ShuffleLocalBytes    uint64 `json:"shuffle_local_bytes"`
+	ShuffleRemoteBytes   uint64 `json:"shuffle_remote_bytes"`
 	CombineInputRecords  uint64 `json:"combine_input_records"`
 	CombineOutputRecords uint64 `json:"combine_output_records"`
 }

@@ -45,14 +45,23 @@ const busyboxSpec = `job "streaming-nomad" {
 `
 
 // TestNomadCompressedCombinedReverse runs the busybox word count in
-// containers on a one-client cluster over gzip and zstd input, with a
-// combiner and a reverse key comparator: the answer is the example's,
-// in reverse word order, in a gzip part file.
+// containers on a two-client cluster over gzip and zstd input, with a
+// combiner and a reverse key comparator, with the map output in the
+// shared data directory and on the maps' nodes: the answer is the
+// example's, in reverse word order, in a gzip part file.
 func TestNomadCompressedCombinedReverse(t *testing.T) {
 	clustertest.RequireImage(t, clustertest.ExampleImage)
-	c := clustertest.Start(t, devcluster.Options{Clients: 1})
+	c := clustertest.Start(t, devcluster.Options{Clients: 2, Shuffle: true})
 	dockmr := clustertest.DockmrBinary(t)
-	dir := filepath.Join(c.DataDir(), "streaming")
+	for _, shuffle := range []string{"shared", "node"} {
+		t.Run(shuffle, func(t *testing.T) { runBusyboxWordcount(t, c, dockmr, shuffle) })
+	}
+}
+
+// runBusyboxWordcount runs and checks the busybox word count with a
+// shuffle mode.
+func runBusyboxWordcount(t *testing.T, c *devcluster.Cluster, dockmr, shuffle string) {
+	dir := filepath.Join(c.DataDir(), "streaming-"+shuffle)
 	in := filepath.Join(dir, "in")
 	must.NoError(t, os.MkdirAll(in, 0o755))
 	jobsTxt, err := os.ReadFile("../../examples/wordcount/input/jobs.txt")
@@ -71,7 +80,7 @@ func TestNomadCompressedCombinedReverse(t *testing.T) {
 	spec := filepath.Join(dir, "wordcount.hcl")
 	must.NoError(t, os.WriteFile(spec, []byte(busyboxSpec), 0o644))
 
-	cmd := exec.Command(dockmr, "run", "--json", "--data-dir", c.DataDir(), "--sort-mb", "16", spec)
+	cmd := exec.Command(dockmr, "run", "--json", "--data-dir", c.DataDir(), "--sort-mb", "16", "--shuffle", shuffle, spec)
 	cmd.Env = append(os.Environ(), "NOMAD_ADDR="+c.Address())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -80,8 +89,12 @@ func TestNomadCompressedCombinedReverse(t *testing.T) {
 	}
 	var sum summary
 	must.NoError(t, json.Unmarshal(stdout.Bytes(), &sum), must.Sprint(stdout.String()))
-	t.Logf("map records out %d, combine in %d out %d, shuffle bytes %d",
-		sum.Map.RecordsOut, sum.Map.CombineInputRecords, sum.Map.CombineOutputRecords, sum.Reduce.ShuffleBytes)
+	t.Logf("map records out %d, combine in %d out %d, shuffle bytes %d (local %d, remote %d)",
+		sum.Map.RecordsOut, sum.Map.CombineInputRecords, sum.Map.CombineOutputRecords, sum.Reduce.ShuffleBytes,
+		sum.Reduce.ShuffleLocalBytes, sum.Reduce.ShuffleRemoteBytes)
+	if shuffle == "node" { // the map output stayed on the maps' nodes
+		must.Eq(t, sum.Reduce.ShuffleBytes, sum.Reduce.ShuffleLocalBytes+sum.Reduce.ShuffleRemoteBytes)
+	}
 	must.Eq(t, sum.Map.RecordsOut, sum.Map.CombineInputRecords)
 	must.Less(t, sum.Map.CombineInputRecords, sum.Map.CombineOutputRecords)
 
