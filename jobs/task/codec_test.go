@@ -157,3 +157,17 @@ func readCompressedParts(t *testing.T, dir string, c jobs.Codec) []byte {
 	}
 	return all
 }
+
+// A map-only job's part files are compressed too.
+func TestStreamingMapOnlyCompressedOutput(t *testing.T) {
+	job := streamJob(t, []string{"tr", "a-z", "A-Z"}, nil, 0)
+	job.Settings.OutputCodec = jobs.Gzip
+	if _, _, err := runJob(t, &inProcess{t: t}, job); err != nil {
+		t.Fatal(err)
+	}
+	got := sortedLines(readCompressedParts(t, job.Output, jobs.Gzip))
+	want := "JUMPS OVER THE LAZY DOG\nTHE DOG BARKS\nTHE FOX RUNS\nTHE QUICK BROWN FOX\n"
+	if got != want {
+		t.Errorf("map-only output:\n%s\nwant:\n%s", got, want)
+	}
+}
