@@ -7,14 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/devcluster"
-	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/e2e/clustertest"
 )
 
 // The terasort the tests run: about three maps and three reduces, on
@@ -177,35 +176,6 @@ func (j *teraJob) wait(fault string) teraSummary {
 // checksum.
 func (j *teraJob) checkOutput(checksum string) {
 	j.t.Helper()
-	t := j.t
-	must.Eq(t, j.want, checksum, must.Sprint("terasort's checksum vs teragen's"))
-	entries, err := os.ReadDir(j.out)
-	must.NoError(t, err)
-	var names []string
-	var size int64
-	for _, e := range entries {
-		if e.Name() == jobs.HistoryDir && e.IsDir() {
-			continue
-		}
-		names = append(names, e.Name())
-		info, err := e.Info()
-		must.NoError(t, err)
-		must.True(t, info.Mode().IsRegular(), must.Sprintf("%s is a regular file", e.Name()))
-		if e.Name() != "_SUCCESS" {
-			must.Zero(t, info.Size()%100, must.Sprintf("%s holds whole 100-byte records", e.Name()))
-			size += info.Size()
-		}
-	}
-	want := []string{"_SUCCESS"}
-	for r := range j.tasks {
-		want = append(want, fmt.Sprintf("part-r-%05d", r))
-	}
-	slices.Sort(names)
-	must.Eq(t, want, names)
-	must.Eq(t, j.records*100, size)
-
-	report := filepath.Join(filepath.Dir(j.out), "report")
-	out, err := exec.Command(dockmr, "teravalidate", "--local", j.out, report).CombinedOutput()
-	must.NoError(t, err, must.Sprintf("teravalidate: %s", out))
-	must.StrContains(t, string(out), "checksum "+j.want)
+	must.Eq(j.t, j.want, checksum, must.Sprint("terasort's checksum vs teragen's"))
+	clustertest.CheckTeraOutput(j.t, dockmr, j.out, j.tasks, j.records, j.want)
 }
