@@ -53,14 +53,15 @@ var (
 // files and AWS_PROFILE; path-style addressing from DOCKMR_S3_PATH_STYLE
 // (or AWS_S3_USE_PATH_STYLE). One client serves the whole process.
 func NewS3(ctx context.Context, bucket string) (*S3, error) {
-	clientOnce.Do(func() { client, clientErr = newClient(ctx) })
+	clientOnce.Do(func() { client, clientErr = NewClient(ctx) })
 	if clientErr != nil {
 		return nil, clientErr
 	}
 	return &S3{Client: client, Bucket: bucket}, nil
 }
 
-func newClient(ctx context.Context) (*s3.Client, error) {
+// NewClient returns a new S3 client configured as NewS3 says.
+func NewClient(ctx context.Context) (*s3.Client, error) {
 	pathStyle, err := pathStyleSetting()
 	if err != nil {
 		return nil, err

@@ -2,9 +2,12 @@ package task
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/dockmr/dockmr/storage"
 )
 
 // ioBufSize is the buffer size of sequential file writes: large enough
@@ -20,10 +23,27 @@ const ioBufSize = 4 << 20
 // a page fault per page.)
 type partWriter struct {
 	name string
-	d    *directFile   // direct I/O
-	f    *os.File      // page cache
-	w    *bufio.Writer // page cache
+	d    *directFile    // direct I/O
+	f    *os.File       // page cache
+	w    *bufio.Writer  // page cache
+	u    storage.Upload // an S3 multipart upload
+	// pending is u's upload once closed, for the manifest.
+	pending storage.Pending
 	recordSum
+}
+
+// createUpload creates an output object of an S3 output, written as a
+// multipart upload that stays pending until the job commit.
+func createUpload(ctx context.Context, loc storage.Location, f framing) (*partWriter, error) {
+	s, err := storage.NewS3(ctx, loc.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
+	u, err := s.Create(ctx, loc.Key)
+	if err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
+	return &partWriter{name: loc.String(), u: u, recordSum: recordSum{framing: f}}, nil
 }
 
 // createPart creates an output file; direct asks for direct I/O where the
@@ -53,6 +73,9 @@ const directWrite = 256 << 10
 // errors are *fs.PathError, which name the file.
 func (w *partWriter) Write(p []byte) (int, error) {
 	w.add(p)
+	if w.u != nil {
+		return w.u.Write(p)
+	}
 	if w.d != nil {
 		return w.d.Write(p)
 	}
@@ -73,6 +96,14 @@ func (w *partWriter) emit(rec []byte) error {
 
 // Close flushes and closes the file, reporting a partial last record.
 func (w *partWriter) Close() error {
+	if w.u != nil {
+		p, err := w.u.Close()
+		if err != nil {
+			return err
+		}
+		w.pending = p
+		return w.finish()
+	}
 	if w.d != nil {
 		if err := w.d.Close(); err != nil {
 			return err
@@ -91,6 +122,10 @@ func (w *partWriter) Close() error {
 
 // abandon closes the file after a failure; the attempt directory goes.
 func (w *partWriter) abandon() {
+	if w.u != nil {
+		w.u.Abandon()
+		return
+	}
 	if w.d != nil {
 		w.d.abandon()
 		return

@@ -99,6 +99,7 @@ func Run(ctx context.Context, opts Options) (_ *jobs.Manifest, err error) {
 	err = a.plan.CommitTask(a.kind, a.index, &a.manifest)
 	endStep(commit, err)
 	if err != nil {
+		a.abortUploads()
 		if !errors.Is(err, jobs.ErrAlreadyCommitted) {
 			os.RemoveAll(a.dir)
 		}
@@ -151,6 +152,9 @@ func (a *attempt) tempPath(prefix string) string {
 // createPart creates the attempt's part file and lists it for commit.
 func (a *attempt) createPart(f framing) (*partWriter, error) {
 	name := jobs.PartName(a.kind, a.index)
+	if a.plan.Job.OutputURL != "" {
+		return createUpload(a.trace, a.plan.OutputLocation().Join(name), f)
+	}
 	a.manifest.Files = append(a.manifest.Files, name)
 	return createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
 }
@@ -171,6 +175,9 @@ func (a *attempt) writePart(w *partWriter) error {
 func (a *attempt) closePart(w *partWriter) error {
 	if err := w.Close(); err != nil {
 		return err
+	}
+	if w.u != nil {
+		a.manifest.Uploads = append(a.manifest.Uploads, w.pending)
 	}
 	c := &a.manifest.Counters
 	c.RecordsOut += w.records
