@@ -42,22 +42,40 @@ type S3 struct {
 var _ Store = (*S3)(nil)
 
 var (
-	clientOnce sync.Once
-	client     *s3.Client
-	clientErr  error
+	clientsMu sync.Mutex
+	clients   = map[string]*s3.Client{}
 )
+
+// configEnv are the variables a client's configuration depends on most:
+// a process that changes them (a test) gets a new client.
+var configEnv = []string{
+	"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+	PathStyleEnv, AltPathStyleEnv,
+}
 
 // NewS3 returns the Store of a bucket, configured from the standard AWS
 // sources: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_REGION (default
 // us-east-1), environment credentials, the shared config and credentials
 // files and AWS_PROFILE; path-style addressing from DOCKMR_S3_PATH_STYLE
-// (or AWS_S3_USE_PATH_STYLE). One client serves the whole process.
+// (or AWS_S3_USE_PATH_STYLE). Stores share a client while those variables
+// stay the same.
 func NewS3(ctx context.Context, bucket string) (*S3, error) {
-	clientOnce.Do(func() { client, clientErr = NewClient(ctx) })
-	if clientErr != nil {
-		return nil, clientErr
+	var key strings.Builder
+	for _, name := range configEnv {
+		key.WriteString(os.Getenv(name) + "\x00")
 	}
-	return &S3{Client: client, Bucket: bucket}, nil
+	clientsMu.Lock()
+	defer clientsMu.Unlock()
+	c, ok := clients[key.String()]
+	if !ok {
+		var err error
+		if c, err = NewClient(ctx); err != nil {
+			return nil, err
+		}
+		clients[key.String()] = c
+	}
+	return &S3{Client: c, Bucket: bucket}, nil
 }
 
 // NewClient returns a new S3 client configured as NewS3 says.
