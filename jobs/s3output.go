@@ -264,3 +264,6 @@ func (p *Plan) PublishHistory(ctx context.Context) error {
 	os.Remove(p.Job.Output) // kept if another job stages there
 	return nil
 }
+
+// InputPaths returns the job's input files and objects.
+func (p *Plan) InputPaths() []string { return p.Job.Input.Paths }

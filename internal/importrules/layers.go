@@ -42,6 +42,7 @@ var Layers = map[string]Layer{
 	"jobs":               {JobSide, 3},
 	"internal/mountinfo": {JobSide, 4},
 	"internal/tail":      {JobSide, 4},
+	"storage":            {JobSide, 4},
 	"tera":               {JobSide, 4},
 	"internal/telemetry": {Shared, 4},
 	"contract":           {Shared, 5},

@@ -89,6 +89,9 @@ func imageFor(plan *jobs.Plan, kind jobs.TaskKind, s Settings) string {
 // CheckPaths makes sure tasks will see the job's files: the input paths
 // and the output directory must lie under one of the data directories.
 func CheckPaths(plan *jobs.Plan, s Settings) error {
+	if err := refuseS3(plan); err != nil {
+		return err
+	}
 	if len(s.DataDirs) == 0 {
 		return fmt.Errorf("no shared data directory: pass --data-dir with a directory every Nomad client sees at the same path")
 	}

@@ -69,3 +69,16 @@ func TestCheckPaths(t *testing.T) {
 	must.ErrorContains(t, CheckPaths(plan, Settings{DataDirs: []string{"/srv/data"}}), `output "/tmp/out"`)
 	must.True(t, strings.HasPrefix(PhaseJobID(plan, jobs.ReduceTask), JobPrefix))
 }
+
+func TestCheckPathsRefusesS3(t *testing.T) {
+	plan := &jobs.Plan{Job: jobs.Job{Output: "/data/_s3/tera/out", OutputURL: "s3://tera/out"}}
+	err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}})
+	if err == nil || !strings.Contains(err.Error(), "output s3://tera/out: s3:// output runs with --local only") {
+		t.Errorf("s3 output: %v", err)
+	}
+	plan = &jobs.Plan{Job: jobs.Job{Output: "/data/out", Input: jobs.Input{Paths: []string{"s3://tera/in"}}}}
+	err = CheckPaths(plan, Settings{DataDirs: []string{"/data"}})
+	if err == nil || !strings.Contains(err.Error(), "input s3://tera/in: s3:// input runs with --local only") {
+		t.Errorf("s3 input: %v", err)
+	}
+}
