@@ -14,7 +14,9 @@ type Package struct {
 	// Imports are the module's packages its own code imports directly;
 	// Deps those it imports directly or not.
 	Imports, Deps []string
-	// TestImports are the module's packages its tests import directly.
+	// TestImports are the packages its tests import directly: the
+	// module's, relative, and those of other modules, whole ("github.com/
+	// docker/docker/client"); the standard library's are left out.
 	TestImports []string
 }
 
@@ -34,15 +36,22 @@ func (v Violation) String() string {
 }
 
 // Match reports whether path is pattern or, for a pattern ending in
-// "/...", below it; "..." matches every package.
+// "/...", below it; "..." matches every package of the module.
 func Match(pattern, path string) bool {
 	if pattern == "..." {
-		return true
+		return !external(path)
 	}
 	if base, ok := strings.CutSuffix(pattern, "/..."); ok {
 		return path == base || strings.HasPrefix(path, base+"/")
 	}
 	return path == pattern
+}
+
+// external reports whether path is a whole import path of another
+// module: its first element is a domain name.
+func external(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return strings.Contains(first, ".")
 }
 
 // MatchAny reports whether any of patterns matches path.
@@ -90,6 +99,9 @@ func Vacuous(pkgs []Package, rules []Rule) []string {
 	for _, r := range rules {
 		for field, patterns := range map[string][]string{"From": r.From, "Except": r.Except, "Deny": r.Deny, "Allow": r.Allow} {
 			for _, pat := range patterns {
+				if external(pat) {
+					continue // another module's package, which go list of this one does not show
+				}
 				if !slices.ContainsFunc(pkgs, func(p Package) bool { return Match(pat, p.Path) }) {
 					out = append(out, fmt.Sprintf("rule %q: %s pattern %q matches no package", r.Name, field, pat))
 				}

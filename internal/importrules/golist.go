@@ -89,7 +89,7 @@ func decodeList(r io.Reader) ([]Listed, string, error) {
 		last := &out[len(out)-1]
 		last.Imports = inModule(module, p.Imports)
 		last.Deps = inModule(module, p.Deps)
-		last.TestImports = inModule(module, append(p.TestImports, p.XTestImports...))
+		last.TestImports = testImports(module, append(p.TestImports, p.XTestImports...))
 	}
 	if len(out) == 0 {
 		return nil, "", errors.New("go list found no packages")
@@ -111,6 +111,18 @@ func inModule(module string, paths []string) []string {
 	for _, p := range paths {
 		if p == module || strings.HasPrefix(p, module+"/") {
 			out = append(out, rel(module, p))
+		}
+	}
+	return out
+}
+
+// testImports keeps the module's paths, made relative, and other
+// modules' whole, leaving out the standard library's.
+func testImports(module string, paths []string) []string {
+	out := inModule(module, paths)
+	for _, p := range paths {
+		if external(p) && !strings.HasPrefix(p, module+"/") && p != module {
+			out = append(out, p)
 		}
 	}
 	return out

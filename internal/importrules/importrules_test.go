@@ -146,6 +146,8 @@ func TestMatch(t *testing.T) {
 	must.False(t, Match("jobs/...", "jobsx"))
 	must.True(t, Match("tera", "tera"))
 	must.False(t, Match("tera", "tera/x"))
+	must.False(t, Match("...", "github.com/docker/docker/client"), must.Sprint("another module's package"))
+	must.True(t, Match("github.com/docker/docker/client", "github.com/docker/docker/client"))
 }
 
 func TestCheckFindsBrokenDirections(t *testing.T) {
@@ -157,7 +159,7 @@ func TestCheckFindsBrokenDirections(t *testing.T) {
 		{Path: "driver/cgstats"},
 		{Path: "plugin", Deps: []string{"driver", "internal/testimage"}},
 		{Path: "internal/testimage"},
-		{Path: "jobs/local", TestImports: []string{"internal/testbin", "internal/testimage"}},
+		{Path: "jobs/local", TestImports: []string{"internal/testbin", "internal/testimage", "github.com/docker/docker/client", "github.com/shoenig/test/must"}},
 		{Path: "internal/testbin"},
 		{Path: "e2e/faults", TestImports: []string{"internal/testimage", "devcluster"}},
 		{Path: "driver/x", TestImports: []string{"e2e/nomadtest"}},
@@ -174,6 +176,7 @@ func TestCheckFindsBrokenDirections(t *testing.T) {
 		"jobs -> driver: the job runner never imports the driver",
 		"plugin -> internal/testimage: nothing that ships imports test code",
 		"jobs/local -> internal/testimage: only system tests use the system-test helpers",
+		"jobs/local -> github.com/docker/docker/client: only system tests use the system-test helpers",
 		"driver/x -> e2e/nomadtest: only system tests use the system-test helpers",
 	}, got)
 }

@@ -24,6 +24,9 @@ var (
 		"internal/dockerdtest",
 		"internal/s3test",
 	}
+	// DockerClient is the Docker API client: a test that uses it talks to
+	// a Docker daemon.
+	DockerClient = "github.com/docker/docker/client"
 	// Tools are programs for people measuring dockmr, not parts of it:
 	// they may use the test helpers.
 	Tools = []string{"bench/..."}
@@ -96,9 +99,9 @@ var Rules = []Rule{
 		Name:   "only system tests use the system-test helpers",
 		From:   []string{"..."},
 		Except: append(append([]string{"driver"}, SystemHelpers...), Tools...),
-		Deny:   SystemHelpers,
+		Deny:   append([]string{DockerClient}, SystemHelpers...),
 		Tests:  true,
-		Why: "unit tests run under `go test -short` without root, Docker or Nomad; a test that starts Docker, dockerd " +
+		Why: "unit tests run under `go test -short` without root, Docker or Nomad; a test that talks to Docker or starts dockerd " +
 			"or a Nomad agent lives under e2e/<suite>/. The benchmark tools drive real clusters through the helpers. The driver's tests are the exception: they drive the plugin's " +
 			"unexported handles in process through Nomad's driver harness (docs/architecture.md)",
 	},

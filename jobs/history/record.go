@@ -126,8 +126,13 @@ type Attempt struct {
 // TaskName is the attempt's task's name, like m-00003.
 func (a Attempt) TaskName() string { return jobs.TaskName(a.Phase, a.Task) }
 
-// Failed reports whether the attempt failed.
-func (a Attempt) Failed() bool { return a.State == AttemptFailed }
+// Failed reports whether the attempt failed. An attempt the scheduler
+// gave up on (lost with its node) whose task still ran to its end and won
+// the commit failed too: its output is the task's, but the job had to run
+// another attempt, and the summary counts it as Nomad did.
+func (a Attempt) Failed() bool {
+	return a.State == AttemptFailed || (a.State == AttemptCommitted && a.Failure != "")
+}
 
 // Duration is how long the attempt ran, from start (or placement, for one
 // that never started) to its end; zero if it has not ended.

@@ -267,3 +267,19 @@ func TestLocate(t *testing.T) {
 	must.NoError(t, err)
 	must.Eq(t, Path(out, "job_20250101000000_cccc"), got)
 }
+
+// TestCountLostAttemptThatCommitted counts an attempt lost with its node
+// as failed even when its task ran on and won the commit, so that the
+// summary says the job needed a second attempt.
+func TestCountLostAttemptThatCommitted(t *testing.T) {
+	var p Phase
+	p.Count([]Attempt{
+		{Task: 0, Number: 1, State: AttemptCommitted, Failure: "allocation lost: node down", Counters: &jobs.Counters{RecordsIn: 5}},
+		{Task: 0, Number: 2, State: AttemptSucceeded},
+		{Task: 1, Number: 1, State: AttemptCommitted, Counters: &jobs.Counters{RecordsIn: 7}},
+	})
+	if p.Attempts != 3 || p.FailedAttempts != 1 || p.Committed != 2 || p.Counters.RecordsIn != 12 {
+		t.Fatalf("got attempts %d, failed %d, committed %d, records in %d; want 3, 1, 2, 12",
+			p.Attempts, p.FailedAttempts, p.Committed, p.Counters.RecordsIn)
+	}
+}
