@@ -21,7 +21,9 @@ func TestDirStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(u, "0123456789")
+	if _, err := io.WriteString(u, "0123456789"); err != nil {
+		t.Fatal(err)
+	}
 	p, err := u.Close()
 	if err != nil {
 		t.Fatal(err)

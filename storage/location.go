@@ -65,8 +65,8 @@ func Parse(field, value string) (Location, error) {
 		return Location{Key: value}, nil
 	}
 	if !strings.HasPrefix(value, Scheme) {
-		return Location{}, fmt.Errorf("%s %q: unknown scheme %q; want a path or s3://bucket/prefix",
-			field, value, value[:strings.Index(value, "://")])
+		scheme, _, _ := strings.Cut(value, "://")
+		return Location{}, fmt.Errorf("%s %q: unknown scheme %q; want a path or s3://bucket/prefix", field, value, scheme)
 	}
 	rest := strings.TrimPrefix(value, Scheme)
 	bucket, key, _ := strings.Cut(rest, "/")

@@ -187,8 +187,12 @@ func TestMixedInputs(t *testing.T) {
 		fmt.Fprintf(&local, "local line %d\n", i)
 		fmt.Fprintf(&remote, "remote line %d\n", i)
 	}
-	os.MkdirAll(filepath.Join(dir, "in"), 0o755)
-	os.WriteFile(filepath.Join(dir, "in", "a.txt"), local.Bytes(), 0o644)
+	if err := os.MkdirAll(filepath.Join(dir, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in", "a.txt"), local.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Put(context.Background(), "lines/b.txt", bytes.NewReader(remote.Bytes()), false); err != nil {
 		t.Fatal(err)
 	}

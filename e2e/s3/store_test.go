@@ -101,7 +101,9 @@ func TestS3Store(t *testing.T) {
 	}
 
 	gone, _ := s.Create(ctx, "out/part-r-00002")
-	gone.Write(data[:storage.PartSize+1])
+	if _, err := gone.Write(data[:storage.PartSize+1]); err != nil {
+		t.Fatal(err)
+	}
 	gp, err := gone.Close()
 	if err != nil {
 		t.Fatal(err)

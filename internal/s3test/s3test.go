@@ -42,8 +42,7 @@ func Binary(t testing.TB) string {
 	if p := os.Getenv("DOCKMR_VERSITYGW"); p != "" {
 		return p
 	}
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "s3-server.sh")
+	script := filepath.Join(repoRoot(), "deploy", "s3-server.sh")
 	out, err := exec.Command(script).Output()
 	if err != nil {
 		t.Fatalf("install versitygw with %s: %v; run it by hand to see why", script, err)
@@ -146,4 +145,13 @@ func freePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// repoRoot is the module's root, two directories above this file.
+func repoRoot() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "."
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
