@@ -254,3 +254,20 @@ func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
 func (s *S3) url(key string) string {
 	return Location{Bucket: s.Bucket, Key: strings.Trim(key, "/")}.String()
 }
+
+// Credentials returns the credentials the standard AWS sources give this
+// process, for handing to tasks that run elsewhere.
+func Credentials(ctx context.Context) (aws.Credentials, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("load the AWS configuration (AWS_* variables, AWS_PROFILE, ~/.aws/config): %w", err)
+	}
+	if cfg.Credentials == nil {
+		return aws.Credentials{}, fmt.Errorf("no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
+	}
+	c, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE: %w", err)
+	}
+	return c, nil
+}

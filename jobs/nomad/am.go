@@ -126,6 +126,9 @@ func Submit(ctx context.Context, client *api.Client, plan *jobs.Plan, s Settings
 	ctx, span := tracer.Start(ctx, "submit "+plan.Job.Name, trace.WithAttributes(
 		telemetry.JobID.String(plan.ID), telemetry.JobName.String(plan.Job.Name)))
 	defer func() { endSpan(span, err) }()
+	if err := refuseS3(plan, true); err != nil {
+		return err
+	}
 	if err := CheckPaths(plan, s); err != nil {
 		return err
 	}

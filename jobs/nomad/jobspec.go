@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/storage"
 )
 
 // Meta keys put on every Nomad job of a dockmr job, so that `dockmr list`,
@@ -89,9 +90,6 @@ func imageFor(plan *jobs.Plan, kind jobs.TaskKind, s Settings) string {
 // CheckPaths makes sure tasks will see the job's files: the input paths
 // and the output directory must lie under one of the data directories.
 func CheckPaths(plan *jobs.Plan, s Settings) error {
-	if err := refuseS3(plan); err != nil {
-		return err
-	}
 	if len(s.DataDirs) == 0 {
 		return fmt.Errorf("no shared data directory: pass --data-dir with a directory every Nomad client sees at the same path")
 	}
@@ -104,6 +102,9 @@ func CheckPaths(plan *jobs.Plan, s Settings) error {
 		return fmt.Errorf("%s %q is not under the shared data directories %q that tasks mount; move it there or pass --data-dir", what, p, s.DataDirs)
 	}
 	for _, p := range plan.Job.Input.Paths {
+		if storage.IsURL(p) {
+			continue // read from S3, not from a mount
+		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return err

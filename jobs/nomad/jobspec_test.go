@@ -70,15 +70,41 @@ func TestCheckPaths(t *testing.T) {
 	must.True(t, strings.HasPrefix(PhaseJobID(plan, jobs.ReduceTask), JobPrefix))
 }
 
-func TestCheckPathsRefusesS3(t *testing.T) {
-	plan := &jobs.Plan{Job: jobs.Job{Output: "/data/_s3/tera/out", OutputURL: "s3://tera/out"}}
-	err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}})
-	if err == nil || !strings.Contains(err.Error(), "output s3://tera/out: s3:// output runs with --local only") {
-		t.Errorf("s3 output: %v", err)
+func TestS3AccessKeepsSecretsOutOfTheJob(t *testing.T) {
+	plan := &jobs.Plan{ID: "job_1", Job: jobs.Job{Name: "sort", Output: "/data/_s3/tera/out", OutputURL: "s3://tera/out"}}
+	if !usesS3(plan) {
+		t.Fatal("an s3:// output does not count as using S3")
 	}
-	plan = &jobs.Plan{Job: jobs.Job{Output: "/data/out", Input: jobs.Input{Paths: []string{"s3://tera/in"}}}}
-	err = CheckPaths(plan, Settings{DataDirs: []string{"/data"}})
-	if err == nil || !strings.Contains(err.Error(), "input s3://tera/in: s3:// input runs with --local only") {
+	job := phaseJob(plan, jobs.ReduceTask, Settings{DataDirs: []string{"/data"}})
+	env := map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:7070", "DOCKMR_S3_PATH_STYLE": "true",
+		"AWS_SECRET_ACCESS_KEY": "secret", "AWS_ACCESS_KEY_ID": "key"}
+	addS3Access(job.TaskGroups[0].Tasks[0], *job.ID, func(k string) string { return env[k] })
+	task := job.TaskGroups[0].Tasks[0]
+	for k, v := range task.Env {
+		if strings.Contains(k, "SECRET") || strings.Contains(k, "ACCESS_KEY") || v == "secret" || v == "key" {
+			t.Errorf("the job's env holds %s=%s", k, v)
+		}
+	}
+	if task.Env["AWS_ENDPOINT_URL_S3"] != "http://127.0.0.1:7070" || task.Env["DOCKMR_S3_PATH_STYLE"] != "true" ||
+		task.Env["AWS_SHARED_CREDENTIALS_FILE"] != "${NOMAD_SECRETS_DIR}/aws-credentials" {
+		t.Errorf("task env %v", task.Env)
+	}
+	if len(task.Templates) != 1 || *task.Templates[0].DestPath != "secrets/aws-credentials" ||
+		!strings.Contains(*task.Templates[0].EmbeddedTmpl, `nomadVar "nomad/jobs/`+*job.ID+`"`) {
+		t.Errorf("templates %+v", task.Templates)
+	}
+	if err := refuseS3(plan, true); err == nil || !strings.Contains(err.Error(), "does not run detached") {
+		t.Errorf("detached S3 job: %v", err)
+	}
+}
+
+func TestCheckPathsSkipsS3Input(t *testing.T) {
+	plan := &jobs.Plan{Job: jobs.Job{Output: "/data/out", Input: jobs.Input{Paths: []string{"s3://tera/in", "/data/in"}}}}
+	if err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}}); err != nil {
 		t.Errorf("s3 input: %v", err)
+	}
+	plan.Job.Input.Paths = append(plan.Job.Input.Paths, "/elsewhere/in")
+	if err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}}); err == nil {
+		t.Error("a path outside the data directories passed")
 	}
 }
