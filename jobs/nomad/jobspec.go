@@ -113,6 +113,13 @@ func CheckPaths(plan *jobs.Plan, s Settings) error {
 			return err
 		}
 	}
+	if plan.Job.OutputURL != "" {
+		if err := check("output", plan.Job.Output); err != nil {
+			return fmt.Errorf("output %s keeps its plan and map output in %s, which tasks would not see: set %s to a directory under --data-dir %q",
+				plan.Job.OutputURL, plan.Job.Output, jobs.StagingRootEnv, s.DataDirs)
+		}
+		return nil
+	}
 	return check("output", plan.Job.Output)
 }
 

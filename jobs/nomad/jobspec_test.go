@@ -108,3 +108,16 @@ func TestCheckPathsSkipsS3Input(t *testing.T) {
 		t.Error("a path outside the data directories passed")
 	}
 }
+
+func TestCheckPathsS3OutputStagesUnderDataDir(t *testing.T) {
+	plan := &jobs.Plan{Job: jobs.Job{Output: "/tmp/dockmr-staging/_s3/tera/out", OutputURL: "s3://tera/out",
+		Input: jobs.Input{Paths: []string{"s3://tera/in"}}}}
+	err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}})
+	if err == nil || !strings.Contains(err.Error(), "set DOCKMR_STAGING_DIR to a directory under --data-dir") {
+		t.Errorf("staging outside the data directories: %v", err)
+	}
+	plan.Job.Output = "/data/_s3/tera/out"
+	if err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}}); err != nil {
+		t.Errorf("staging under the data directory: %v", err)
+	}
+}
