@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,6 +68,8 @@ func TestBadInput(t *testing.T) {
 			[]string{"s3://tera", "refused the credentials", "AWS_SECRET_ACCESS_KEY"}},
 		{"no credentials", []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY="}, []string{"teragen", "--local", "1k", "s3://tera/x"},
 			[]string{"s3://tera", "no AWS credentials found", "AWS_ACCESS_KEY_ID"}},
+		{"unreachable endpoint", []string{"AWS_ENDPOINT_URL_S3=" + closedEndpoint(t)}, []string{"teragen", "--local", "1k", "s3://tera/x"},
+			[]string{"s3://tera", "the S3 endpoint is unreachable", "AWS_ENDPOINT_URL_S3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := dockmr(t, tc.env, tc.args...)
@@ -87,4 +90,17 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	noPending(t, s, "")
+}
+
+// closedEndpoint returns the URL of a port on 127.0.0.1 where nothing
+// listens.
+func closedEndpoint(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
 }
