@@ -26,7 +26,12 @@ type agent struct {
 	logPath   string
 	env       []string
 	ports     ports
-	api       *api.Client // of the agent's own HTTP API
+	// addr is the address the agent listens on.
+	addr string
+	// netns, when set, is the network namespace the agent runs in (a
+	// host's), entered with nsenter.
+	netns string
+	api   *api.Client // of the agent's own HTTP API
 
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -45,6 +50,10 @@ func (a *agent) start() error {
 		args = append(args, "-config", a.extraPath)
 	}
 	cmd := exec.Command(a.nomad, args...)
+	if a.netns != "" {
+		// nsenter execs the agent: the process is the agent itself.
+		cmd = exec.Command("nsenter", append([]string{"--net=" + a.netns, "--", a.nomad}, args...)...)
+	}
 	cmd.Env = append(os.Environ(), a.env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -120,4 +129,4 @@ func (a *agent) kill() error {
 }
 
 // address is the agent's HTTP address.
-func (a *agent) address() string { return fmt.Sprintf("http://127.0.0.1:%d", a.ports.HTTP) }
+func (a *agent) address() string { return fmt.Sprintf("http://%s:%d", a.addr, a.ports.HTTP) }

@@ -53,6 +53,9 @@ func (c *Cluster) close() error {
 		errs = append(errs, c.server.stop())
 	}
 	errs = append(errs, c.killLeftovers(), c.removeContainers(allocs))
+	if c.hosts != nil {
+		errs = append(errs, c.hosts.close())
+	}
 	if c.ownState {
 		errs = append(errs, removeTree(c.stateDir))
 	}
@@ -141,7 +144,20 @@ func (c *Cluster) removeContainers(allocIDs []string) error {
 	if len(selectors) == 0 {
 		return nil
 	}
-	cli, err := dockerClient(c.opts.DockerEndpoint)
+	if c.hosts == nil {
+		return removeContainersAt(c.opts.DockerEndpoint, selectors)
+	}
+	var errs []error
+	for _, e := range c.hosts.endpoints() {
+		errs = append(errs, removeContainersAt(e, selectors))
+	}
+	return errors.Join(errs...)
+}
+
+// removeContainersAt force-removes the containers of the daemon at
+// endpoint that carry any of the labels.
+func removeContainersAt(endpoint string, selectors []string) error {
+	cli, err := dockerClient(endpoint)
 	if err != nil {
 		return fmt.Errorf("remove containers: %w", err)
 	}

@@ -34,6 +34,7 @@ type Cluster struct {
 	token    string // management token, with ACLs on
 	server   *agent
 	clients  []*agent
+	hosts    *hostNet // the network of hosts, nil on 127.0.0.1
 	nodeIDs  []string
 
 	closeOnce sync.Once
@@ -54,8 +55,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 	}
-	if err := checkDocker(ctx, opts.DockerEndpoint); err != nil {
-		return nil, err
+	if opts.Hosts == 0 || len(opts.Images) > 0 {
+		if err := checkDocker(ctx, opts.DockerEndpoint); err != nil {
+			return nil, err
+		}
 	}
 	if opts.DataDir != "" {
 		if err := prepareDataDir(opts.DataDir); err != nil {
@@ -78,6 +81,11 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
+	if c.opts.Hosts > 0 {
+		if err := c.startHosts(ctx); err != nil {
+			return err
+		}
+	}
 	if err := c.configure(); err != nil {
 		return err
 	}
@@ -107,15 +115,17 @@ func (c *Cluster) start(ctx context.Context) error {
 // configure picks the agents' ports and writes their configuration files.
 func (c *Cluster) configure() error {
 	o := c.opts
-	serverPorts, clientPorts, err := pickPorts(o.HTTPPort, o.Clients)
+	serverPorts, clientPorts, err := c.ports()
 	if err != nil {
 		return err
 	}
+	serverAddr, serverNS := c.placement(-1)
 	if c.logFile = o.LogFile; c.logFile != "" && !filepath.IsAbs(c.logFile) {
 		c.logFile = filepath.Join(c.stateDir, c.logFile)
 	}
 	cfg := agentConfig{
 		Name:     "dev-server",
+		Addr:     serverAddr,
 		DataDir:  filepath.Join(c.stateDir, "server"),
 		LogLevel: strings.ToUpper(o.LogLevel),
 		Ports:    serverPorts,
@@ -125,20 +135,26 @@ func (c *Cluster) configure() error {
 	if err != nil {
 		return err
 	}
-	if c.server, err = c.newAgent(cfg, src, o.ServerConfig); err != nil {
+	if c.server, err = c.newAgent(cfg, src, o.ServerConfig, serverNS); err != nil {
 		return err
 	}
 	for i := range o.Clients {
+		addr, netns := c.placement(i)
 		cfg := agentConfig{
 			Name:           fmt.Sprintf("dev-client-%d", i+1),
+			Addr:           addr,
 			LogLevel:       strings.ToUpper(o.LogLevel),
 			Ports:          clientPorts[i],
 			ACL:            o.ACL,
-			Servers:        []string{fmt.Sprintf("127.0.0.1:%d", serverPorts.RPC)},
+			Servers:        []string{fmt.Sprintf("%s:%d", serverAddr, serverPorts.RPC)},
+			Interface:      "lo",
 			PluginDir:      o.Binaries.PluginDir,
 			DriverConfig:   o.DriverConfig,
 			DockerConfig:   o.DockerConfig,
 			DockerEndpoint: o.DockerEndpoint,
+		}
+		if c.hosts != nil {
+			cfg.Interface, cfg.DockerEndpoint = "eth0", c.hosts.daemons[i].Endpoint()
 		}
 		if !o.OwnDriverConfig {
 			cfg.AllowedMount, cfg.TaskRuntime = o.DataDir, o.Binaries.TaskRuntime
@@ -149,7 +165,7 @@ func (c *Cluster) configure() error {
 		if err != nil {
 			return err
 		}
-		a, err := c.newAgent(cfg, src, o.ClientConfig)
+		a, err := c.newAgent(cfg, src, o.ClientConfig, netns)
 		if err != nil {
 			return err
 		}
@@ -158,9 +174,37 @@ func (c *Cluster) configure() error {
 	return nil
 }
 
+// ports are the agents' ports: on 127.0.0.1, the server's from
+// Options.HTTPPort and free ones for the clients; on hosts of their own,
+// Nomad's defaults for all.
+func (c *Cluster) ports() (server ports, clients []ports, err error) {
+	if c.hosts == nil {
+		return pickPorts(c.opts.HTTPPort, c.opts.Clients)
+	}
+	for range c.opts.Clients {
+		clients = append(clients, nomadPorts)
+	}
+	return nomadPorts, clients, nil
+}
+
+// placement is where the i-th client (the server for -1) runs: the
+// address it binds and the network namespace it runs in, "" for this
+// machine's own.
+func (c *Cluster) placement(i int) (addr, netns string) {
+	if c.hosts == nil {
+		return "127.0.0.1", ""
+	}
+	h := c.hosts.server
+	if i >= 0 {
+		h = c.hosts.clients[i]
+	}
+	return h.Addr().String(), h.NetNSPath()
+}
+
 // newAgent writes an agent's configuration files, the cluster's and the
-// caller's extra one if any, and returns the agent, not yet started.
-func (c *Cluster) newAgent(cfg agentConfig, src, extra string) (*agent, error) {
+// caller's extra one if any, and returns the agent, not yet started; it
+// will run in the network namespace netns unless that is "".
+func (c *Cluster) newAgent(cfg agentConfig, src, extra, netns string) (*agent, error) {
 	a := &agent{
 		name:    cfg.Name,
 		nomad:   c.opts.Binaries.Nomad,
@@ -168,6 +212,18 @@ func (c *Cluster) newAgent(cfg agentConfig, src, extra string) (*agent, error) {
 		logPath: c.logFile,
 		env:     []string{c.marker},
 		ports:   cfg.Ports,
+		addr:    cfg.Addr,
+		netns:   netns,
+	}
+	if netns != "" {
+		// The plugins' FIFO keeper, one per machine and user, lives
+		// wherever it is first started: a private TMPDIR keeps the
+		// keeper of the hosts' plugins theirs, gone with the hosts.
+		tmp := filepath.Join(c.stateDir, "tmp")
+		if err := os.MkdirAll(tmp, 0o1777); err != nil {
+			return nil, fmt.Errorf("create %s: %w", tmp, err)
+		}
+		a.env = append(a.env, "TMPDIR="+tmp)
 	}
 	if a.logPath == "" {
 		a.logPath = filepath.Join(c.stateDir, cfg.Name+".log")

@@ -14,14 +14,20 @@ type ports struct {
 
 // agentConfig is what an agent's HCL configuration file is made of.
 type agentConfig struct {
-	Name     string
+	Name string
+	// Addr is the address the agent binds and advertises: 127.0.0.1, or
+	// its host's address on a network of hosts.
+	Addr     string
 	DataDir  string
 	LogLevel string
 	Ports    ports
 	ACL      bool
 
 	// Client agents only.
-	Servers      []string // RPC addresses, host:port
+	Servers []string // RPC addresses, host:port
+	// Interface is the network interface the client fingerprints: lo,
+	// or its host's eth0.
+	Interface    string
 	PluginDir    string
 	AllowedMount string // empty leaves allowed_mounts out
 	TaskRuntime  string // empty leaves task_runtime out
@@ -36,14 +42,14 @@ type agentConfig struct {
 const commonTemplate = `# Written by dockmr dev; rewritten on every start.
 name                 = "{{.Name}}"
 data_dir             = "{{.DataDir}}"
-bind_addr            = "127.0.0.1"
+bind_addr            = "{{.Addr}}"
 log_level            = "{{.LogLevel}}"
 disable_update_check = true
 
 advertise {
-  http = "127.0.0.1"
-  rpc  = "127.0.0.1"
-  serf = "127.0.0.1"
+  http = "{{.Addr}}"
+  rpc  = "{{.Addr}}"
+  serf = "{{.Addr}}"
 }
 
 ports {
@@ -81,7 +87,7 @@ plugin_dir = "{{.PluginDir}}"
 client {
   enabled           = true
   servers           = [{{range $i, $s := .Servers}}{{if $i}}, {{end}}"{{$s}}"{{end}}]
-  network_interface = "lo"
+  network_interface = "{{.Interface}}"
 
   options = {
     # The agent built from the dockmr module cannot set up the cloud
@@ -133,6 +139,12 @@ func renderServer(c agentConfig) (string, error) { return render(serverTemplate,
 func renderClient(c agentConfig) (string, error) { return render(clientTemplate, c) }
 
 func render(t *template.Template, c agentConfig) (string, error) {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1"
+	}
+	if c.Interface == "" {
+		c.Interface = "lo"
+	}
 	for field, v := range map[string]string{
 		"name": c.Name, "data_dir": c.DataDir, "plugin_dir": c.PluginDir,
 		"allowed_mounts": c.AllowedMount, "task_runtime": c.TaskRuntime,

@@ -10,6 +10,13 @@
 // node registration races the server's keyring, costing a 15 to 30 second
 // retry on every start.
 //
+// With Options.Hosts the cluster runs on a private network of hosts on
+// this machine instead (package devcluster/hosts; Linux, root): the server
+// and every client in a network namespace of its own with its own
+// address, each client with its own Docker daemon, so that a task's host
+// network is its node's. Each host has a handle, Host, whose faults (Cut,
+// Restore, Lose) tests pull on; RestartServer restarts the server agent.
+//
 // Each client agent has a handle, Client, that stops, kills and restarts
 // it on the same state and ports, which is how task recovery is tried
 // out, and reaches its own HTTP API.

@@ -3,6 +3,7 @@ package devcluster
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,6 +98,25 @@ type Options struct {
 	WaitDrivers []string
 	// LogLevel is the agents' log level; empty means INFO.
 	LogLevel string
+	// Hosts, when not 0, runs the cluster on a private network of hosts
+	// on this machine (Linux, root): the server and each of Hosts
+	// clients in a network namespace of its own with its own address,
+	// each client with its own Docker daemon, so that a task's host
+	// network is its node's. Clients is then Hosts (or must equal it),
+	// HTTPPort is DefaultHTTPPort on the server's address, and
+	// DockerEndpoint must be empty. See package devcluster/hosts.
+	Hosts int
+	// Subnet is the hosts' network; the zero prefix means the first /24
+	// of 198.18.0.0/15 that no route of the machine overlaps.
+	Subnet netip.Prefix
+	// Images are copied from the machine's Docker daemon (DOCKER_HOST or
+	// Docker's default socket) into every host's daemon, as `docker save
+	// | docker load` does, before the clients start: the hosts pull
+	// nothing. Hosts only.
+	Images []string
+	// Logf, when set, is told of what the cluster does besides starting
+	// agents, such as removing what a killed run left behind.
+	Logf func(format string, args ...any)
 	// LogFile, when set, is the one file that every agent appends its
 	// output to, so that their lines interleave in time; a relative path
 	// is taken in the state directory. Empty means a log file per agent
@@ -108,7 +128,7 @@ type Options struct {
 // paths made absolute, or an error naming the first bad setting.
 func (o Options) withDefaults() (Options, error) {
 	if o.Clients == 0 {
-		o.Clients = 1
+		o.Clients = max(1, o.Hosts)
 	}
 	if o.HTTPPort == 0 {
 		o.HTTPPort = DefaultHTTPPort
@@ -141,6 +161,9 @@ func (o Options) check() error {
 	if o.DataDir == "" && !o.OwnDriverConfig {
 		return errors.New("no data directory: set the directory tasks read and write")
 	}
+	if err := o.checkHosts(); err != nil {
+		return err
+	}
 	if o.Clients < 1 || o.Clients > MaxClients {
 		return fmt.Errorf("clients %d is out of range: want 1 to %d", o.Clients, MaxClients)
 	}
@@ -161,6 +184,25 @@ func (o Options) check() error {
 		}
 	}
 	return o.Binaries.check(!o.OwnDriverConfig)
+}
+
+// checkHosts refuses settings a network of hosts cannot take.
+func (o Options) checkHosts() error {
+	if o.Hosts == 0 {
+		if o.Subnet.IsValid() || len(o.Images) > 0 {
+			return errors.New("a subnet and images are for a network of hosts: set Hosts too")
+		}
+		return nil
+	}
+	switch {
+	case o.Hosts < 0 || o.Hosts > MaxClients:
+		return fmt.Errorf("hosts %d is out of range: want 1 to %d", o.Hosts, MaxClients)
+	case o.Clients != o.Hosts:
+		return fmt.Errorf("clients %d and hosts %d differ: every host runs one client; leave clients unset", o.Clients, o.Hosts)
+	case o.DockerEndpoint != "":
+		return fmt.Errorf("docker endpoint %q with hosts: every host runs its own Docker daemon; leave it unset", o.DockerEndpoint)
+	}
+	return nil
 }
 
 // checkEndpoint accepts an empty Docker endpoint or a unix or tcp one.

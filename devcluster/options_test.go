@@ -1,6 +1,7 @@
 package devcluster
 
 import (
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,6 +37,10 @@ func TestOptionsDefaults(t *testing.T) {
 	must.Eq(t, DefaultHTTPPort, o.HTTPPort)
 	must.Eq(t, "INFO", o.LogLevel)
 	must.True(t, filepath.IsAbs(o.DataDir), must.Sprint(o.DataDir))
+
+	o, err = Options{DataDir: "/d", Hosts: 3, Binaries: bins}.withDefaults()
+	must.NoError(t, err)
+	must.Eq(t, 3, o.Clients, must.Sprint("one client per host"))
 }
 
 func TestOptionsRejectBadInput(t *testing.T) {
@@ -57,6 +62,10 @@ func TestOptionsRejectBadInput(t *testing.T) {
 		"missing runtime": {Options{DataDir: "/d", Binaries: Binaries{Nomad: bins.Nomad, PluginDir: bins.PluginDir, TaskRuntime: "/nonexistent/dockmr-task"}}, "task runtime: /nonexistent/dockmr-task not found"},
 		"endpoint scheme": {Options{DataDir: "/d", DockerEndpoint: "/run/docker.sock", Binaries: bins}, `docker endpoint "/run/docker.sock": want unix:///path/to/docker.sock or tcp://host:port`},
 		"endpoint quote":  {Options{DataDir: "/d", DockerEndpoint: `unix:///a"b`, Binaries: bins}, `docker endpoint "unix:///a\"b" holds a quote`},
+		"hosts range":     {Options{DataDir: "/d", Hosts: 17, Binaries: bins}, "hosts 17 is out of range: want 1 to 16"},
+		"hosts clients":   {Options{DataDir: "/d", Hosts: 3, Clients: 2, Binaries: bins}, "clients 2 and hosts 3 differ"},
+		"hosts endpoint":  {Options{DataDir: "/d", Hosts: 2, DockerEndpoint: "unix:///x.sock", Binaries: bins}, "every host runs its own Docker daemon"},
+		"subnet no hosts": {Options{DataDir: "/d", Subnet: netip.MustParsePrefix("198.18.0.0/24"), Binaries: bins}, "set Hosts too"},
 		"not executable":  {Options{DataDir: "/d", Binaries: Binaries{Nomad: noExec, PluginDir: bins.PluginDir, TaskRuntime: bins.TaskRuntime}}, "is not an executable file"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -125,6 +134,24 @@ func TestRenderClient(t *testing.T) {
 	} {
 		must.StrContains(t, src, want)
 	}
+}
+
+// TestRenderClientOnAHost binds and advertises a host's address and
+// fingerprints its eth0.
+func TestRenderClientOnAHost(t *testing.T) {
+	cfg := testConfig()
+	cfg.Addr, cfg.Interface, cfg.Servers = "198.18.0.3", "eth0", []string{"198.18.0.2:4647"}
+	src, err := renderClient(cfg)
+	must.NoError(t, err)
+	for _, want := range []string{
+		`bind_addr            = "198.18.0.3"`,
+		`rpc  = "198.18.0.3"`,
+		`network_interface = "eth0"`,
+		`servers           = ["198.18.0.2:4647"]`,
+	} {
+		must.StrContains(t, src, want)
+	}
+	must.StrNotContains(t, src, "127.0.0.1")
 }
 
 func TestRenderRejectsUnquotablePaths(t *testing.T) {

@@ -42,6 +42,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"teravalidate", "a", "b", "c"}, []string{"got 3 arguments, want INDIR REPORTDIR"}},
 		{[]string{"run"}, []string{"want JOBSPEC"}},
 		{[]string{"sort", "a", "b"}, []string{`unknown command "sort"`}},
+		{[]string{"dev", "--hosts", "17"}, []string{"--hosts 17 is out of range; want 1 to 16"}},
+		{[]string{"dev", "--hosts", "3", "--clients", "2"}, []string{"--clients 2 and --hosts 3: every host runs one client"}},
+		{[]string{"dev", "--hosts", "2", "--http-port", "5000"}, []string{"--http-port with --hosts"}},
+		{[]string{"dev", "--subnet", "198.18.0.0/24"}, []string{"--subnet is for --hosts"}},
+		{[]string{"dev", "--image", "team/app:1.2"}, []string{"--image is for --hosts"}},
+		{[]string{"dev", "--hosts", "2", "--subnet", "198.18.0.0"}, []string{`--subnet "198.18.0.0" is not a CIDR prefix`}},
 	} {
 		fails(t, 2, tc.want, tc.args...)
 		if _, err := os.Stat(out); err == nil {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -46,8 +48,21 @@ directory; dockmr and nomad commands need it in NOMAD_TOKEN. Ctrl-C or SIGTERM s
 then the server, and removes the tasks' containers and the agents' state;
 the data directory is kept.
 
+With --hosts N (Linux, root) the cluster runs on a private network of
+hosts on this machine instead: the server and N clients each in a network
+namespace of its own with its own address (the first /24 of 198.18.0.0/15
+that no route of the machine covers, or --subnet), each client with its own
+Docker daemon, into which the example image is loaded. A task's host network
+is then its node's. This machine gets an address on the same network, so
+NOMAD_ADDR (the server's address) works from the shell. Ctrl-C removes the
+daemons, namespaces and interfaces too; what a killed run left behind is
+removed by the next 'dockmr dev --hosts'. --image copies other images into
+every host's daemon (no host pulls anything).
+
 Examples:
    dockmr dev
+   dockmr dev --hosts 3 --ready-file /tmp/dockmr-dev.env
+   dockmr dev --hosts 2 --image dockmr/examples:dev --image team/app:1.2
    dockmr dev --data-dir /srv/dockmr --clients 2 --ready-file /tmp/dockmr-dev.env
    dockmr dev --acl --ready-file /tmp/dockmr-dev.env`,
 		Flags: []cli.Flag{
@@ -61,6 +76,10 @@ Examples:
 				Usage: "directory holding nomad, plugins/dockmr-driver and dockmr-task"},
 			&cli.StringFlag{Name: "ready-file", Usage: "file to write NOMAD_ADDR and DOCKMR_DATA_DIR into once the cluster is ready; removed on exit"},
 			&cli.StringFlag{Name: "log-level", Value: "INFO", Usage: "the agents' log level: TRACE, DEBUG, INFO, WARN or ERROR"},
+			&cli.IntFlag{Name: "hosts", Usage: fmt.Sprintf("run the server and this many clients (1 to %d) each on a host of its own: a network namespace with its own address and Docker daemon (root)", devcluster.MaxClients)},
+			&cli.StringFlag{Name: "subnet", DefaultText: "the first free /24 of 198.18.0.0/15", Usage: "the hosts' network (with --hosts); no route of this machine may overlap it"},
+			&cli.StringSliceFlag{Name: "image", DefaultText: exampleImage + " if this machine's daemon has it",
+				Usage: "image to copy from this machine's Docker daemon into every host's (with --hosts; repeatable): hosts pull nothing"},
 			&cli.BoolFlag{Name: "acl", Usage: "turn Nomad's ACLs on: the cluster is bootstrapped, and its management token printed and written to the ready file and a token file (mode 0600); commands then need NOMAD_TOKEN"},
 		},
 		OnUsageError: onUsageError,
@@ -77,7 +96,12 @@ func dev(c *cli.Context) error {
 		return err
 	}
 	out := c.App.Writer
-	fmt.Fprintf(out, "dockmr dev: starting a Nomad server and %d client(s) with %s\n", opts.Clients, opts.Binaries.Nomad)
+	opts.Logf = func(format string, args ...any) { fmt.Fprintf(out, "dockmr dev: "+format+"\n", args...) }
+	if opts.Hosts > 0 {
+		fmt.Fprintf(out, "dockmr dev: starting a Nomad server and %d client(s) on hosts of their own with %s\n", opts.Clients, opts.Binaries.Nomad)
+	} else {
+		fmt.Fprintf(out, "dockmr dev: starting a Nomad server and %d client(s) with %s\n", opts.Clients, opts.Binaries.Nomad)
+	}
 	cluster, err := devcluster.Start(c.Context, opts)
 	if err != nil {
 		if c.Context.Err() != nil {
@@ -113,6 +137,10 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 	if c.String("data-dir") == "" {
 		return devcluster.Options{}, usageErrorf("dev: --data-dir is empty; give the directory tasks read and write")
 	}
+	subnet, err := hostsFlags(c)
+	if err != nil {
+		return devcluster.Options{}, err
+	}
 	dirs := []string{c.String("bin-dir")}
 	if self, err := os.Executable(); err == nil {
 		dirs = append(dirs, filepath.Dir(self))
@@ -121,7 +149,7 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 	if err != nil {
 		return devcluster.Options{}, fmt.Errorf("dev: %w", err)
 	}
-	return devcluster.Options{
+	opts := devcluster.Options{
 		DataDir:  c.String("data-dir"),
 		StateDir: c.String("state-dir"),
 		Clients:  c.Int("clients"),
@@ -129,7 +157,51 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 		Binaries: bins,
 		LogLevel: c.String("log-level"),
 		ACL:      c.Bool("acl"),
-	}, nil
+	}
+	if n := c.Int("hosts"); n > 0 {
+		opts.Hosts, opts.Clients, opts.Subnet = n, n, subnet
+		opts.Images = c.StringSlice("image")
+		if !c.IsSet("image") {
+			if ok, err := devcluster.HasImage(c.Context, exampleImage); err == nil && ok {
+				opts.Images = []string{exampleImage}
+			}
+		}
+	}
+	return opts, nil
+}
+
+// hostsFlags checks --hosts and --subnet, and returns the subnet asked
+// for, if any.
+func hostsFlags(c *cli.Context) (netip.Prefix, error) {
+	n := c.Int("hosts")
+	if n == 0 {
+		for _, f := range []string{"subnet", "image"} {
+			if c.IsSet(f) {
+				return netip.Prefix{}, usageErrorf("dev: --%s is for --hosts; add --hosts N", f)
+			}
+		}
+		return netip.Prefix{}, nil
+	}
+	if n < 1 || n > devcluster.MaxClients {
+		return netip.Prefix{}, usageErrorf("dev: --hosts %d is out of range; want 1 to %d", n, devcluster.MaxClients)
+	}
+	if c.IsSet("clients") && c.Int("clients") != n {
+		return netip.Prefix{}, usageErrorf("dev: --clients %d and --hosts %d: every host runs one client; give --hosts alone", c.Int("clients"), n)
+	}
+	if c.IsSet("http-port") {
+		return netip.Prefix{}, usageErrorf("dev: --http-port with --hosts: the server has a host of its own and listens on %d there", devcluster.DefaultHTTPPort)
+	}
+	var p netip.Prefix
+	if s := c.String("subnet"); s != "" {
+		var err error
+		if p, err = netip.ParsePrefix(s); err != nil {
+			return netip.Prefix{}, usageErrorf("dev: --subnet %q is not a CIDR prefix; want an unused IPv4 range such as 198.18.0.0/24", s)
+		}
+	}
+	if os.Geteuid() != 0 {
+		return netip.Prefix{}, fmt.Errorf("dev: --hosts needs root: every host is a network namespace with its own Docker daemon; run as root, or use --clients %d for clients on 127.0.0.1", n)
+	}
+	return p, nil
 }
 
 // serveDev tells the user how to reach the cluster and waits for Ctrl-C
@@ -142,7 +214,9 @@ func serveDev(c *cli.Context, cluster *devcluster.Cluster) error {
 		}
 		defer os.Remove(f)
 	}
-	if ok, err := devcluster.HasImage(c.Context, exampleImage); err == nil && !ok {
+	if cluster.Network() != nil {
+		printHosts(c.App.Writer, cluster)
+	} else if ok, err := devcluster.HasImage(c.Context, exampleImage); err == nil && !ok {
 		fmt.Fprintf(c.App.Writer, "\nnote: the example image %s is missing: run 'make image', or pass --image to jobs\n", exampleImage)
 	}
 	printDevUsage(c.App.Writer, cluster)
@@ -172,6 +246,22 @@ func writeReadyFile(path string, cluster *devcluster.Cluster) error {
 		return fmt.Errorf("dev: --ready-file: %w", err)
 	}
 	return nil
+}
+
+// printHosts lists a cluster's hosts: name, address, Docker endpoint.
+func printHosts(w io.Writer, cluster *devcluster.Cluster) {
+	n := cluster.Network()
+	fmt.Fprintf(w, "\n  network     %s, this machine %s on %s\n", n.Subnet(), n.MachineAddr(), n.Link())
+	fmt.Fprintf(w, "  host %-9s %-15s Nomad server\n", cluster.ServerHost().Name(), cluster.ServerHost().Addr())
+	for _, h := range cluster.Hosts() {
+		fmt.Fprintf(w, "  host %-9s %-15s %s, Docker %s\n", h.Name(), h.Addr(), h.Client().Name(), h.DockerEndpoint())
+	}
+	if len(cluster.Images()) > 0 {
+		fmt.Fprintf(w, "  images      %s, on every host\n", strings.Join(cluster.Images(), " "))
+	}
+	if !slices.Contains(cluster.Images(), exampleImage) {
+		fmt.Fprintf(w, "\nnote: no host has the example image %s, which jobs run unless told otherwise: run 'make image' (or add --image %s) and start again\n", exampleImage, exampleImage)
+	}
 }
 
 func printDevUsage(w io.Writer, cluster *devcluster.Cluster) {

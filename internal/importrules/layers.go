@@ -37,6 +37,8 @@ var Layers = map[string]Layer{
 	"devcluster":         {JobSide, 1},
 	"driver":             {DriverSide, 1},
 	"jobs/history":       {JobSide, 2},
+	"devcluster/hosts":   {JobSide, 2},
+	"internal/dockerd":   {JobSide, 2},
 	"jobs/task":          {JobSide, 2},
 	"driver/cgstats":     {DriverSide, 2},
 	"jobs":               {JobSide, 3},
