@@ -32,7 +32,21 @@ type Server struct {
 	Dir  string
 	cmd  *exec.Cmd
 	bin  string
+	host string
 	port int
+	wrap []string
+}
+
+// Options place the server elsewhere than 127.0.0.1.
+type Options struct {
+	// Host is the address to listen on; the test must have made it (a
+	// network namespace of its own) or it is 127.0.0.1.
+	Host string
+	// Port is the port; 0 picks a free one on 127.0.0.1.
+	Port int
+	// Wrap is an argv prefix that runs the server, such as
+	// {"nsenter", "--net=/run/netns/HOST", "--"}.
+	Wrap []string
 }
 
 // Binary returns versitygw's path, installing it with deploy/s3-server.sh
@@ -52,11 +66,20 @@ func Binary(t testing.TB) string {
 
 // Start starts versitygw on 127.0.0.1 on a free port, serving a new
 // temporary directory, and stops it when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith starts versitygw as Options say, serving a new temporary
+// directory, and stops it when the test ends.
+func StartWith(t testing.TB, o Options) *Server {
 	t.Helper()
-	s := &Server{Dir: t.TempDir(), bin: Binary(t)}
-	s.port = freePort(t)
-	s.Endpoint = fmt.Sprintf("http://127.0.0.1:%d", s.port)
+	s := &Server{Dir: t.TempDir(), bin: Binary(t), host: o.Host, port: o.Port, wrap: o.Wrap}
+	if s.host == "" {
+		s.host = "127.0.0.1"
+	}
+	if s.port == 0 {
+		s.port = freePort(t)
+	}
+	s.Endpoint = fmt.Sprintf("http://%s", net.JoinHostPort(s.host, fmt.Sprint(s.port)))
 	s.start(t)
 	t.Cleanup(s.Stop)
 	return s
@@ -64,7 +87,9 @@ func Start(t testing.TB) *Server {
 
 func (s *Server) start(t testing.TB) {
 	t.Helper()
-	cmd := exec.Command(s.bin, "--port", fmt.Sprintf("127.0.0.1:%d", s.port), "posix", s.Dir)
+	addr := net.JoinHostPort(s.host, fmt.Sprint(s.port))
+	argv := append(append([]string{}, s.wrap...), s.bin, "--port", addr, "posix", s.Dir)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+AccessKey, "ROOT_SECRET_KEY="+SecretKey)
 	log, err := os.Create(filepath.Join(t.TempDir(), "versitygw.log"))
 	if err != nil {
@@ -78,7 +103,7 @@ func (s *Server) start(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for ctx.Err() == nil {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port))
+		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
 			return
@@ -86,7 +111,7 @@ func (s *Server) start(t testing.TB) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	b, _ := os.ReadFile(log.Name())
-	t.Fatalf("versitygw did not listen on 127.0.0.1:%d within 30s; its log:\n%s", s.port, b)
+	t.Fatalf("versitygw did not listen on %s within 30s; its log:\n%s", addr, b)
 }
 
 // Stop stops the server.
