@@ -177,8 +177,9 @@ func TestTeraSortS3(t *testing.T) {
 	noPending(t, s, "")
 }
 
-// TestMixedInputs reads a directory and an S3 prefix in one job and writes
-// a directory, then reads that directory and writes S3.
+// TestMixedInputs runs a streaming job (cat as its mapper) that reads a
+// directory and an S3 prefix and writes a directory, then one that reads
+// that directory and writes S3.
 func TestMixedInputs(t *testing.T) {
 	_, s := startS3(t)
 	dir := t.TempDir()
@@ -199,7 +200,7 @@ func TestMixedInputs(t *testing.T) {
 	job := func(in []string, out string) jobs.Job {
 		return jobs.Job{
 			Name: "mixed", Input: jobs.Input{Paths: in, Records: jobs.Lines}, Output: out,
-			Map: jobs.Phase{Func: jobs.Identity, Tasks: 4}, Settings: jobs.Settings{MaxAttempts: 1},
+			Map: jobs.Phase{Func: jobs.Stream, Command: []string{"cat"}, Tasks: 4}, Settings: jobs.Settings{MaxAttempts: 1},
 		}
 	}
 	out := filepath.Join(dir, "out")
