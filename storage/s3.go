@@ -174,7 +174,9 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 	return objs, nil
 }
 
-// Put implements Store; ifAbsent sends If-None-Match: *.
+// Put implements Store with one PutObject, reading r whole into memory: it
+// is for small objects (_SUCCESS, history); part files are uploads.
+// ifAbsent sends If-None-Match: *.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, ifAbsent bool) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
