@@ -19,6 +19,9 @@ func (p *Plan) stage() (created bool, err error) {
 		if err := p.checkS3Output(context.Background()); err != nil {
 			return false, err
 		}
+		if err := p.OpenStaging(); err != nil {
+			return false, err
+		}
 	}
 	out := p.Job.Output
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {

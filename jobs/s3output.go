@@ -96,6 +96,10 @@ func (p *Plan) outputStore(ctx context.Context) (*storage.S3, string, error) {
 	return s, prefix, nil
 }
 
+// CheckS3Output checks an S3 output as staging the job will: before
+// anything is submitted.
+func (p *Plan) CheckS3Output(ctx context.Context) error { return p.checkS3Output(ctx) }
+
 // checkS3Output checks, before any task runs, that the bucket exists and
 // the credentials reach it, and that the prefix holds no output (other than
 // history) unless the job may overwrite it.
@@ -267,3 +271,29 @@ func (p *Plan) PublishHistory(ctx context.Context) error {
 
 // InputPaths returns the job's input files and objects.
 func (p *Plan) InputPaths() []string { return p.Job.Input.Paths }
+
+// OpenStaging creates the directories above the local output directory of
+// a job with an S3 output, from the staging root's _s3 down, open to every
+// user with the sticky bit (as /tmp is): the tasks, and a detached job's
+// application master, run as another user than the submitter's and create
+// their jobs' directories there.
+func (p *Plan) OpenStaging() error {
+	if p.Job.OutputURL == "" {
+		return nil
+	}
+	loc := p.OutputLocation()
+	rel := filepath.Join("_s3", loc.Bucket, filepath.FromSlash(loc.Key))
+	root := strings.TrimSuffix(p.Job.Output, string(filepath.Separator)+rel)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("create the staging root of %s: %w; check %s", p.Job.OutputURL, err, StagingRootEnv)
+	}
+	dir := root
+	for _, seg := range strings.Split(filepath.Dir(rel), string(filepath.Separator)) {
+		dir = filepath.Join(dir, seg)
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create the staging directory of %s: %w; check %s", p.Job.OutputURL, err, StagingRootEnv)
+		}
+		_ = os.Chmod(dir, 0o777|os.ModeSticky) // fails harmlessly on another user's directory
+	}
+	return nil
+}

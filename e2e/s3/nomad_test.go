@@ -2,12 +2,15 @@ package s3
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/nomad/api"
 
@@ -52,6 +55,37 @@ func TestTeraSortS3OnNomad(t *testing.T) {
 	}
 	noPending(t, s, "")
 
+	// Detached: the application master gets the credentials as the
+	// tasks do, and writes the same bytes.
+	cmd := exec.Command(dockmr, "terasort", "--detach", "--json", "--data-dir", c.DataDir(),
+		"--maps", "2", "--reduces", "2", "s3://tera/in", "s3://tera/detached")
+	cmd.Env = os.Environ()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("terasort --detach: %v\n%s", err, out)
+	}
+	var submitted struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out, &submitted); err != nil || submitted.ID == "" {
+		t.Fatalf("terasort --detach printed %s: %v", out, err)
+	}
+	state := waitDetached(t, dockmr, submitted.ID)
+	if state != "complete" {
+		logs := exec.Command(dockmr, "logs", submitted.ID)
+		logs.Env = os.Environ()
+		out, _ := logs.CombinedOutput()
+		t.Fatalf("the detached job ended %s; its logs:\n%s", state, out)
+	}
+	again, names := readObjects(t, s, "detached/")
+	if !bytes.Equal(again, got) || strings.Join(names, " ") != "_SUCCESS part-r-00000 part-r-00001" {
+		t.Errorf("the detached terasort wrote %q, %d bytes; want the foreground's %d bytes", names, len(again), len(got))
+	}
+	if hist, _ := s.List(context.Background(), "detached/_history/"); len(hist) != 1 {
+		t.Errorf("the detached job's history beside its output: %v", hist)
+	}
+	noPending(t, s, "")
+
 	client, err := api.NewClient(&api.Config{Address: c.Address()})
 	if err != nil {
 		t.Fatal(err)
@@ -73,4 +107,35 @@ func TestTeraSortS3OnNomad(t *testing.T) {
 	if vars, _, err := client.Variables().List(nil); err != nil || len(vars) != 0 {
 		t.Errorf("variables left: %v, %v", vars, err)
 	}
+}
+
+// waitDetached polls dockmr status until a detached job has ended and
+// returns its state.
+func waitDetached(t *testing.T, dockmr, id string) string {
+	t.Helper()
+	var status struct {
+		State string `json:"state"`
+		Error string `json:"error"`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // a bound, not a timing assertion
+	defer cancel()
+	err := devcluster.PollEvery(ctx, 500*time.Millisecond, "the detached job to end", func() (bool, string, error) {
+		cmd := exec.Command(dockmr, "status", "--json", id)
+		cmd.Env = os.Environ()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return false, fmt.Sprintf("%v: %s", err, out), nil
+		}
+		if err := json.Unmarshal(out, &status); err != nil {
+			return false, string(out), nil
+		}
+		return status.State != "running" && status.State != "pending", status.State + " " + status.Error, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.Error != "" {
+		t.Logf("detached job %s: %s", id, status.Error)
+	}
+	return status.State
 }

@@ -70,9 +70,9 @@ func addS3Access(task *api.Task, jobID string, getenv func(string) string) {
 	})
 }
 
-// shareS3Credentials writes the submitter's credentials into the phase
-// job's variable and adds the task's access to them; the returned function
-// deletes the variable.
+// shareS3Credentials writes this process's S3 credentials into the Nomad
+// job's variable and gives the job's task access to them; the returned
+// function deletes the variable.
 func shareS3Credentials(ctx context.Context, client *api.Client, job *api.Job) (func(), error) {
 	creds, err := storage.Credentials(ctx)
 	if err != nil {
@@ -87,14 +87,23 @@ func shareS3Credentials(ctx context.Context, client *api.Client, job *api.Job) (
 		return nil, fmt.Errorf("hand the S3 credentials to the tasks through the Nomad Variable %s: %w; the token needs write access to variables", path, err)
 	}
 	addS3Access(job.TaskGroups[0].Tasks[0], *job.ID, os.Getenv)
-	return func() { _, _ = client.Variables().Delete(path, nil) }, nil // the phase is over either way
+	return func() { forgetCredentials(client, *job.ID) }, nil
 }
 
-// refuseS3 refuses s3:// jobs that the Nomad runner cannot run: a detached
-// job's application master would need the credentials too.
-func refuseS3(plan *jobs.Plan, detached bool) error {
-	if detached && usesS3(plan) {
-		return fmt.Errorf("job %s: s3:// input or output does not run detached yet; run it in the foreground", plan.Job.Name)
+// forgetCredentials deletes a Nomad job's credentials variable.
+func forgetCredentials(client *api.Client, jobID string) {
+	_, _ = client.Variables().Delete(credentialsPath(jobID), nil) // the job is over either way
+}
+
+// checkS3 checks, before a detached job is submitted, what its
+// application master would find only in its log: an S3 output that cannot
+// be written or holds output already.
+func checkS3(ctx context.Context, plan *jobs.Plan) error {
+	if plan.Job.OutputURL == "" {
+		return nil
 	}
-	return nil
+	if err := plan.CheckS3Output(ctx); err != nil {
+		return err
+	}
+	return plan.OpenStaging()
 }
