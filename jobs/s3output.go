@@ -254,12 +254,11 @@ func (p *Plan) PublishHistory(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		f, err := os.Open(path)
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		return s.Put(ctx, prefix+filepath.ToSlash(rel), f, false)
+		return s.Put(ctx, prefix+filepath.ToSlash(rel), bytes.NewReader(p.namingURL(b)), false)
 	})
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("publish the history of job %s to %s: %w", p.ID, p.Job.OutputURL, err)
@@ -296,4 +295,21 @@ func (p *Plan) OpenStaging() error {
 		_ = os.Chmod(dir, 0o777|os.ModeSticky) // fails harmlessly on another user's directory
 	}
 	return nil
+}
+
+// namingURL returns a history record with its output set to the job's
+// URL rather than its local output directory; what does not decode as a
+// JSON object is returned as it is.
+func (p *Plan) namingURL(record []byte) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(record, &m) != nil {
+		return record
+	}
+	u, _ := json.Marshal(p.Job.OutputURL)
+	m["output"] = u
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return record
+	}
+	return append(b, '\n')
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,16 @@ func TestResolveOutputRefusesBadURL(t *testing.T) {
 	job := Job{Output: "s3:///x"}
 	if _, err := resolveOutput(&job); err == nil {
 		t.Error("no error for s3:///x")
+	}
+}
+
+func TestPublishedHistoryNamesTheURL(t *testing.T) {
+	p := &Plan{Job: Job{Output: "/staging/_s3/tera/out", OutputURL: "s3://tera/out"}}
+	got := string(p.namingURL([]byte(`{"id":"job_1","output":"/staging/_s3/tera/out"}`)))
+	if !strings.Contains(got, `"output": "s3://tera/out"`) || !strings.Contains(got, `"id": "job_1"`) {
+		t.Errorf("record %s", got)
+	}
+	if got := string(p.namingURL([]byte("not json"))); got != "not json" {
+		t.Errorf("a record that is not JSON became %q", got)
 	}
 }

@@ -39,6 +39,14 @@ func TestCLIHistoryBesideOutput(t *testing.T) {
 	if _, err := s.Stat(context.Background(), "in/_SUCCESS"); err != nil {
 		t.Errorf("_SUCCESS: %v", err)
 	}
+	out, err = dockmr(t, nil, "history", "s3://tera/in")
+	if err != nil || !strings.Contains(out, "output s3://tera/in") || !strings.Contains(out, "teragen") {
+		t.Errorf("dockmr history s3://tera/in: %v\n%s", err, out)
+	}
+	out, err = dockmr(t, nil, "logs", "s3://tera/in")
+	if err != nil || !strings.Contains(out, "no stderr kept") {
+		t.Errorf("dockmr logs s3://tera/in: %v\n%s", err, out)
+	}
 }
 
 // TestBadInput: each mistake ends with one message naming the URL and
