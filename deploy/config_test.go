@@ -15,6 +15,7 @@ import (
 // passes them.
 type nodeValues struct {
 	name, ip, server, iface, dataDir, prefix string
+	shuffleDir, shufflePort                  string
 }
 
 func (v nodeValues) env() []string {
@@ -30,6 +31,12 @@ func (v nodeValues) env() []string {
 	}
 	if v.prefix != "" {
 		env = append(env, "DOCKMR_PREFIX="+v.prefix)
+	}
+	if v.shuffleDir != "" {
+		env = append(env, "DOCKMR_SHUFFLE_DIR="+v.shuffleDir)
+	}
+	if v.shufflePort != "" {
+		env = append(env, "DOCKMR_SHUFFLE_PORT="+v.shufflePort)
 	}
 	return env
 }
@@ -105,6 +112,10 @@ type clientConfig struct {
 		Servers          []string          `hcl:"servers"`
 		NetworkInterface string            `hcl:"network_interface"`
 		Options          map[string]string `hcl:"options"`
+		Meta             map[string]string `hcl:"meta"`
+		Reserved         struct {
+			ReservedPorts string `hcl:"reserved_ports"`
+		} `hcl:"reserved"`
 	} `hcl:"client"`
 	Server []any `hcl:"server"`
 	Plugin map[string]struct {
@@ -154,9 +165,17 @@ func TestClientConfigLoadsDockmrDriver(t *testing.T) {
 	must.Eq(t, "/usr/lib/dockmr/plugins", cfg.PluginDir)
 	must.MapContainsKeys(t, cfg.Plugin, []string{"dockmr-driver", "docker"})
 	driver := cfg.Plugin["dockmr-driver"].Config
-	must.Eq(t, []string{"/data/shared"}, driver.AllowedMounts)
+	must.Eq(t, []string{"/data/shared", "/var/lib/dockmr/shuffle"}, driver.AllowedMounts)
 	must.Eq(t, "/usr/lib/dockmr/bin/dockmr-task", driver.TaskRuntime)
 	must.NotNil(t, driver.GC.Container)
+
+	// The shuffle server's directory and address, and its port kept from
+	// tasks.
+	must.Eq(t, map[string]string{
+		"dockmr_shuffle_dir":  "/var/lib/dockmr/shuffle",
+		"dockmr_shuffle_addr": "10.1.2.17:13562",
+	}, cfg.Client.Meta)
+	must.Eq(t, "13562", cfg.Client.Reserved.ReservedPorts)
 	must.True(t, *driver.GC.Container)
 
 	// The docker driver keeps the images loaded on the client, which no
@@ -175,7 +194,7 @@ func TestClientConfigDefaults(t *testing.T) {
 	must.NoError(t, hcl.Decode(&cfg, out.stdout), out.show())
 	must.Eq(t, "/opt/dockmr/plugins", cfg.PluginDir)
 	driver := cfg.Plugin["dockmr-driver"].Config
-	must.Eq(t, []string{"/srv/dockmr"}, driver.AllowedMounts)
+	must.Eq(t, []string{"/srv/dockmr", "/var/lib/dockmr/shuffle"}, driver.AllowedMounts)
 	must.Eq(t, "/opt/dockmr/bin/dockmr-task", driver.TaskRuntime)
 }
 
@@ -222,6 +241,10 @@ func TestRenderRejectsBadValues(t *testing.T) {
 		{"data dir with ..", "client", func(v *nodeValues) { v.dataDir = "/srv/../etc" }, `DOCKMR_DATA_DIR="/srv/../etc" is not accepted`},
 		{"data dir with quote", "client", func(v *nodeValues) { v.dataDir = `/srv/"x` }, `DOCKMR_DATA_DIR="/srv/"x" is not accepted`},
 		{"trailing slash", "client", func(v *nodeValues) { v.prefix = "/opt/dockmr/" }, `DOCKMR_PREFIX="/opt/dockmr/" is not accepted`},
+		{"relative shuffle dir", "client", func(v *nodeValues) { v.shuffleDir = "shuffle" }, `DOCKMR_SHUFFLE_DIR="shuffle" is not accepted: want an absolute path`},
+		{"shuffle dir is the data dir", "client", func(v *nodeValues) { v.shuffleDir = "/data/shared" }, `DOCKMR_SHUFFLE_DIR="/data/shared" is not accepted: want a local directory other than DOCKMR_DATA_DIR`},
+		{"shuffle port 0", "client", func(v *nodeValues) { v.shufflePort = "0" }, `DOCKMR_SHUFFLE_PORT="0" is not accepted: want a port number`},
+		{"shuffle port too large", "client", func(v *nodeValues) { v.shufflePort = "65536" }, `DOCKMR_SHUFFLE_PORT="65536" is not accepted`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

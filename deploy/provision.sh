@@ -31,6 +31,12 @@
 #                      already shared by other means or the cluster is one
 #                      machine: then it is only created
 #   DOCKMR_PREFIX      where the dockmr binaries go (default /opt/dockmr)
+#   DOCKMR_SHUFFLE_DIR the client's local shuffle directory, where map output
+#                      of --shuffle node jobs stays (default /var/lib/dockmr/shuffle)
+#   DOCKMR_SHUFFLE_PORT the client's shuffle server port (default 13562)
+#
+# The server registers the shuffle servers' system job (dockmr shuffle
+# start): Nomad then runs one on every client as it joins.
 #
 # Every value is checked before anything changes. Idempotent: run it again
 # after rebuilding the binaries; it rewrites only what differs and restarts
@@ -276,6 +282,18 @@ start_nomad() {
 	log "started nomad (log: /var/log/nomad.log)"
 }
 
+# make_shuffle_dir: the client's local shuffle directory, written by the
+# tasks and the shuffle server as nobody.
+make_shuffle_dir() {
+	install -d -m 0700 -o nobody -g "$(id -gn nobody)" "$shuffle_dir"
+}
+
+# start_shuffle: the server registers the shuffle servers' system job.
+start_shuffle() {
+	NOMAD_ADDR=http://$node_ip:4646 "$prefix/bin/dockmr" shuffle start --image "$image" >/dev/null
+	log "registered the shuffle servers' job dockmr-shuffle"
+}
+
 # wait_ready: the agent answers, and a client's dockmr-driver is healthy.
 wait_ready() {
 	local addr=http://$node_ip:4646 i
@@ -306,6 +324,8 @@ esac
 src=${DOCKMR_SRC:-/vagrant/bin}
 prefix=${DOCKMR_PREFIX:-/opt/dockmr}
 data_dir=${DOCKMR_DATA_DIR:-/srv/dockmr}
+shuffle_dir=${DOCKMR_SHUFFLE_DIR:-/var/lib/dockmr/shuffle}
+shuffle_port=${DOCKMR_SHUFFLE_PORT:-13562}
 image=${DOCKMR_IMAGE:-dockmr/examples:dev}
 image_tar=${DOCKMR_IMAGE_TAR:-$src/examples-image.tar}
 share=${DOCKMR_SHARE:-nfs}
@@ -329,6 +349,7 @@ fi
 # The renderer checks the addresses, names and paths.
 config=$(DOCKMR_NODE_NAME=$node_name DOCKMR_NODE_IP=$node_ip DOCKMR_SERVER=$server \
 	DOCKMR_INTERFACE=$interface DOCKMR_DATA_DIR=$data_dir DOCKMR_PREFIX=$prefix \
+	DOCKMR_SHUFFLE_DIR=$shuffle_dir DOCKMR_SHUFFLE_PORT=$shuffle_port \
 	"$here/render-config.sh" "$role")
 
 network=${DOCKMR_NETWORK:-${node_ip%.*}.0/24}
@@ -365,9 +386,13 @@ if [ "$role" = server ]; then
 else
 	start_docker
 	mount_data_dir
+	make_shuffle_dir
 	load_image
 fi
 install_agent
 start_nomad
 wait_ready
+if [ "$role" = server ]; then
+	start_shuffle
+fi
 log "$role $node_name ($node_ip) is ready"

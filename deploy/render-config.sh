@@ -12,6 +12,8 @@
 #   DOCKMR_INTERFACE  interface holding DOCKMR_NODE_IP    (client: required)
 #   DOCKMR_DATA_DIR   shared data directory               (default /srv/dockmr)
 #   DOCKMR_PREFIX     where the dockmr binaries live      (default /opt/dockmr)
+#   DOCKMR_SHUFFLE_DIR  the node's local shuffle directory (default /var/lib/dockmr/shuffle)
+#   DOCKMR_SHUFFLE_PORT the node's shuffle server port     (default 13562)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -78,6 +80,13 @@ check_name DOCKMR_NODE_NAME "$node_name"
 check_ipv4 DOCKMR_NODE_IP "$node_ip"
 check_path DOCKMR_DATA_DIR "$data_dir"
 check_path DOCKMR_PREFIX "$prefix"
+shuffle_dir=${DOCKMR_SHUFFLE_DIR:-/var/lib/dockmr/shuffle}
+shuffle_port=${DOCKMR_SHUFFLE_PORT:-13562}
+check_path DOCKMR_SHUFFLE_DIR "$shuffle_dir"
+if [[ ! $shuffle_port =~ ^[1-9][0-9]{0,4}$ ]] || ((shuffle_port > 65535)); then
+	reject DOCKMR_SHUFFLE_PORT "$shuffle_port" "a port number from 1 to 65535"
+fi
+[ "$shuffle_dir" != "$data_dir" ] || reject DOCKMR_SHUFFLE_DIR "$shuffle_dir" "a local directory other than DOCKMR_DATA_DIR"
 
 server_ip=${DOCKMR_SERVER:-}
 interface=${DOCKMR_INTERFACE:-}
@@ -96,6 +105,8 @@ config=${config//@SERVER_IP@/"$server_ip"}
 config=${config//@INTERFACE@/"$interface"}
 config=${config//@DATA_DIR@/"$data_dir"}
 config=${config//@PREFIX@/"$prefix"}
+config=${config//@SHUFFLE_DIR@/"$shuffle_dir"}
+config=${config//@SHUFFLE_PORT@/"$shuffle_port"}
 
 if [[ $config =~ @[A-Z_]+@ ]]; then
 	die "$template has the placeholder ${BASH_REMATCH[0]}, which this script does not fill in"

@@ -160,6 +160,11 @@ func (c *Cluster) configure() error {
 			cfg.AllowedMount, cfg.TaskRuntime = o.DataDir, o.Binaries.TaskRuntime
 			cfg.TaskUser = taskUser()
 		}
+		if o.Shuffle {
+			if cfg.ShuffleDir, cfg.ShuffleAddr, err = c.shuffleDir(cfg.Name, addr); err != nil {
+				return err
+			}
+		}
 		cfg.DataDir = filepath.Join(c.stateDir, cfg.Name)
 		src, err := renderClient(cfg)
 		if err != nil {

@@ -30,6 +30,10 @@ type agentConfig struct {
 	Interface    string
 	PluginDir    string
 	AllowedMount string // empty leaves allowed_mounts out
+	// ShuffleDir and ShuffleAddr, when set, give the node a shuffle
+	// server: node meta, and the directory in allowed_mounts.
+	ShuffleDir   string
+	ShuffleAddr  string
 	TaskRuntime  string // empty leaves task_runtime out
 	TaskUser     string // empty leaves default_user out
 	DriverConfig string
@@ -89,6 +93,14 @@ client {
   servers           = [{{range $i, $s := .Servers}}{{if $i}}, {{end}}"{{$s}}"{{end}}]
   network_interface = "{{.Interface}}"
 
+{{- if .ShuffleDir}}
+
+  meta {
+    dockmr_shuffle_dir  = "{{.ShuffleDir}}"
+    dockmr_shuffle_addr = "{{.ShuffleAddr}}"
+  }
+{{- end}}
+
   options = {
     # The agent built from the dockmr module cannot set up the cloud
     # metadata clients, and its client fails to start while they are on.
@@ -106,7 +118,7 @@ telemetry {
 plugin "dockmr-driver" {
   config {
 {{- if .AllowedMount}}
-    allowed_mounts = ["{{.AllowedMount}}"]
+    allowed_mounts = ["{{.AllowedMount}}"{{if .ShuffleDir}}, "{{.ShuffleDir}}"{{end}}]
 {{- end}}
 {{- if .TaskRuntime}}
     task_runtime   = "{{.TaskRuntime}}"
@@ -148,7 +160,7 @@ func render(t *template.Template, c agentConfig) (string, error) {
 	for field, v := range map[string]string{
 		"name": c.Name, "data_dir": c.DataDir, "plugin_dir": c.PluginDir,
 		"allowed_mounts": c.AllowedMount, "task_runtime": c.TaskRuntime,
-		"endpoint": c.DockerEndpoint,
+		"endpoint": c.DockerEndpoint, "dockmr_shuffle_dir": c.ShuffleDir,
 	} {
 		if err := checkHCLString("agent "+field, v); err != nil {
 			return "", err

@@ -96,6 +96,13 @@ type Options struct {
 	// on every client node before Start or Client.Restart return; nil
 	// means just dockmr-driver.
 	WaitDrivers []string
+	// Shuffle gives every client a shuffle directory of its own (in the
+	// state directory, in the driver's allowed_mounts) and a shuffle
+	// address (127.0.0.1 and a free port) in its node meta, where the
+	// shuffle servers' system job runs a server once registered (`dockmr
+	// dev` does, as `dockmr shuffle start` would): jobs may then use
+	// --shuffle node. Needs the cluster's driver config.
+	Shuffle bool
 	// LogLevel is the agents' log level; empty means INFO.
 	LogLevel string
 	// Hosts, when not 0, runs the cluster on a private network of hosts

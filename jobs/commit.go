@@ -29,6 +29,18 @@ type Manifest struct {
 	// Segments locate each partition's sorted records in MapOutputFile,
 	// for a map task of a job with reduces; index r is reduce r's.
 	Segments []Segment `json:"segments,omitempty"`
+	// Shuffle, for a map whose output stays on its node, names the node
+	// and the shuffle server that serves it; nil when the output is
+	// MapOutputFile in the task directory.
+	Shuffle *ShuffleLocation `json:"shuffle,omitempty"`
+}
+
+// ShuffleLocation is where a map attempt's output is served from.
+type ShuffleLocation struct {
+	// Node is the name of the node holding the output.
+	Node string `json:"node,omitempty"`
+	// Addr is host:port of the node's shuffle server.
+	Addr string `json:"addr"`
 }
 
 // Segment is one partition's byte range of a sorted run.

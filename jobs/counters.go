@@ -18,6 +18,11 @@ type Counters struct {
 	// ShuffleBytes counts the map output bytes a reduce read: its
 	// partition of every map's output.
 	ShuffleBytes uint64 `json:"shuffle_bytes"`
+	// ShuffleLocalBytes and ShuffleRemoteBytes split the shuffle bytes of
+	// a job whose map output stays on the maps' nodes: read in place on
+	// the reduce's own node, and fetched from other nodes.
+	ShuffleLocalBytes  uint64 `json:"shuffle_local_bytes,omitempty"`
+	ShuffleRemoteBytes uint64 `json:"shuffle_remote_bytes,omitempty"`
 	// Checksum is the sum of the CRC-32 of every record a task wrote to
 	// the job's output (map output that goes to reduces is not summed). For
 	// tera records it is TeraGen's and TeraValidate's checksum.
@@ -32,6 +37,8 @@ func (c *Counters) Add(o Counters) {
 	c.BytesOut += o.BytesOut
 	c.Spills += o.Spills
 	c.ShuffleBytes += o.ShuffleBytes
+	c.ShuffleLocalBytes += o.ShuffleLocalBytes
+	c.ShuffleRemoteBytes += o.ShuffleRemoteBytes
 	c.Checksum.Add(o.Checksum.Checksum)
 }
 

@@ -13,6 +13,8 @@
 // A job that fails leaves no output behind.
 package jobs
 
+import "fmt"
+
 // Func names the function that the tasks of a phase run.
 type Func string
 
@@ -117,10 +119,43 @@ type Settings struct {
 	// page cache costs more CPU than anything else a reduce does (HDFS
 	// offers to drop written data from the cache for the same reason).
 	CacheOutput bool `json:"cache_output,omitempty"`
+	// Shuffle says where map output waits for the reduces: "shared" (the
+	// default) in the shared data directory, "node" on the map's node,
+	// served to the reduces by the node's shuffle server.
+	Shuffle ShuffleMode `json:"shuffle,omitempty"`
+	// SlowStart, with node shuffle, starts the reduces once every map has
+	// been placed and this fraction of them has committed (Hadoop's
+	// mapreduce.job.reduce.slowstart.completedmaps), so that reduces fetch
+	// map output while the last maps run; 0 starts them after the last
+	// map, as the shared shuffle does.
+	SlowStart float64 `json:"slowstart,omitempty"`
 	// Overwrite lets the job replace an existing output directory's
 	// contents when it commits. Without it an existing output directory is
 	// refused, as Hadoop does.
 	Overwrite bool `json:"overwrite,omitempty"`
+}
+
+// ShuffleMode is where map output waits for the reduces.
+type ShuffleMode string
+
+// The shuffle modes.
+const (
+	// SharedShuffle keeps map output in the job's staging directory on the
+	// shared storage, where every reduce reads it.
+	SharedShuffle ShuffleMode = "shared"
+	// NodeShuffle keeps map output on the local disk of the map's node;
+	// reduces read it in place on that node and fetch it from the node's
+	// shuffle server elsewhere (Hadoop's ShuffleHandler).
+	NodeShuffle ShuffleMode = "node"
+)
+
+// ParseShuffleMode parses "shared" or "node".
+func ParseShuffleMode(s string) (ShuffleMode, error) {
+	switch m := ShuffleMode(s); m {
+	case SharedShuffle, NodeShuffle:
+		return m, nil
+	}
+	return "", fmt.Errorf("shuffle %q: want %q or %q", s, SharedShuffle, NodeShuffle)
 }
 
 // Defaults of Settings fields left zero: a 256 MiB sort buffer, merges
@@ -143,6 +178,9 @@ func (s Settings) withDefaults() Settings {
 	}
 	if s.MaxAttempts == 0 {
 		s.MaxAttempts = DefaultMaxAttempts
+	}
+	if s.Shuffle == "" {
+		s.Shuffle = SharedShuffle
 	}
 	return s
 }

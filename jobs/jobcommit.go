@@ -76,6 +76,11 @@ func (p *Plan) makeStaging() error {
 			return fmt.Errorf("open staging directory to the tasks' user: %w", err)
 		}
 	}
+	if p.Job.Settings.Shuffle == NodeShuffle {
+		if err := p.writeShuffleSecret(); err != nil {
+			return err
+		}
+	}
 	return p.write()
 }
 

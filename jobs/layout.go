@@ -57,6 +57,13 @@ const (
 	MapOutputFile = "map.out"
 )
 
+// ShuffleSecretFile returns the file holding the job's shuffle secret, in
+// its staging directory: the tasks sign their fetches with it, and the
+// maps hand it to their node's shuffle server.
+func (p *Plan) ShuffleSecretFile() string {
+	return filepath.Join(p.StagingDir(), "shuffle.secret")
+}
+
 // StagingDir returns the job's staging directory.
 func (p *Plan) StagingDir() string {
 	return filepath.Join(p.Job.Output, TemporaryDir, p.ID)

@@ -189,5 +189,16 @@ func (s Settings) validate() error {
 		return fmt.Errorf("max_attempts %d is negative; want at least 1, or 0 for the default %d",
 			s.MaxAttempts, DefaultMaxAttempts)
 	}
+	if s.Shuffle != "" {
+		if _, err := ParseShuffleMode(string(s.Shuffle)); err != nil {
+			return err
+		}
+	}
+	if s.SlowStart < 0 || s.SlowStart > 1 {
+		return fmt.Errorf("slowstart %g is out of range; want a fraction of the maps from 0 to 1", s.SlowStart)
+	}
+	if s.SlowStart > 0 && s.Shuffle != NodeShuffle {
+		return fmt.Errorf("slowstart %g needs shuffle %q: with the shared shuffle reduces start after the last map", s.SlowStart, NodeShuffle)
+	}
 	return nil
 }

@@ -3,7 +3,8 @@
 // static binary, so that the driver can mount it into any task container;
 // the local runner runs it as a child process. `dockmr-task am` runs a
 // detached job's application master, which submits the job's phases to
-// Nomad from inside the cluster.
+// Nomad from inside the cluster. `dockmr-task shuffle-serve` runs a
+// node's shuffle server.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs/nomad"
 	"github.com/dockmr/dockmr/jobs/task"
+	"github.com/dockmr/dockmr/shuffle"
 )
 
 // flushTimeout bounds how long the program spends exporting its spans
@@ -46,6 +48,8 @@ func main() {
 		// A prefetch task: the driver has put the image on the node
 		// before starting this container, which is all there was to do.
 		fmt.Println("image present")
+	} else if len(os.Args) > 1 && os.Args[1] == shuffle.ServeCommand {
+		code = shuffle.ServeMain(ctx, os.Args[2:], os.Stderr)
 	} else if len(os.Args) > 1 && os.Args[1] == teragenCommand {
 		code = teragenMain(ctx, os.Args[2:], os.Stderr)
 	} else {

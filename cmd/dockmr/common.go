@@ -36,6 +36,9 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "parallel", Value: runtime.NumCPU(), Usage: "local runner: how many tasks run at once; also the default number of tasks"},
 		&cli.BoolFlag{Name: "overwrite", Usage: "replace the contents of an existing output directory when the job commits"},
 		&cli.BoolFlag{Name: "cache-output", Usage: "write the output through the page cache, not with direct I/O (teragen always does)"},
+		&cli.StringFlag{Name: "shuffle", Value: string(jobs.SharedShuffle), EnvVars: []string{"DOCKMR_SHUFFLE"},
+			Usage: "where map output waits for the reduces: shared (the data directory) or node (the map's node, served by its shuffle server)"},
+		&cli.Float64Flag{Name: "slowstart", Usage: "with --shuffle node, start the reduces once every map is placed and this fraction of them has committed (0 to 1; 0: after the last map)"},
 		&cli.IntFlag{Name: "sort-mb", Value: jobs.DefaultSortMB, Usage: "memory bound of each map task's sort buffer, in MiB; more output spills"},
 		&cli.IntFlag{Name: "merge-factor", Value: jobs.DefaultMergeFactor, Usage: "how many sorted runs a merge reads at once"},
 		&cli.IntFlag{Name: "max-attempts", Value: jobs.DefaultMaxAttempts, DefaultText: fmt.Sprintf("%d on Nomad, %d with --local", nomadMaxAttempts, jobs.DefaultMaxAttempts),
@@ -63,6 +66,12 @@ func checkRunFlags(c *cli.Context) error {
 			return usageErrorf("%s: --%s %d is out of range; want %d to %d", commandName(c), f.name, v, f.min, f.max)
 		}
 	}
+	if _, err := jobs.ParseShuffleMode(c.String("shuffle")); err != nil {
+		return usageErrorf("%s: --%v", commandName(c), err)
+	}
+	if f := c.Float64("slowstart"); f < 0 || f > 1 {
+		return usageErrorf("%s: --slowstart %g is out of range; want a fraction of the maps from 0 to 1", commandName(c), f)
+	}
 	return checkNomadFlags(c)
 }
 
@@ -74,6 +83,8 @@ func settings(c *cli.Context) jobs.Settings {
 		MaxAttempts: maxAttempts(c),
 		Overwrite:   c.Bool("overwrite"),
 		CacheOutput: c.Bool("cache-output"),
+		Shuffle:     jobs.ShuffleMode(c.String("shuffle")),
+		SlowStart:   c.Float64("slowstart"),
 	}
 }
 

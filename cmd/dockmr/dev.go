@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,10 +10,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
 	"github.com/dockmr/dockmr/devcluster"
+	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
 // readyLine is the line `dockmr dev` prints once the cluster takes jobs,
@@ -48,6 +52,13 @@ directory; dockmr and nomad commands need it in NOMAD_TOKEN. Ctrl-C or SIGTERM s
 then the server, and removes the tasks' containers and the agents' state;
 the data directory is kept.
 
+With --shuffle (on by default), every client gets a shuffle directory of
+its own in the state directory and a shuffle address in its node meta
+(127.0.0.1 and a free port, or its host's address and port 13562 with
+--hosts), and the cluster runs a shuffle server on each (the system job
+dockmr-shuffle, in the example image), so that jobs run with --shuffle
+node keep their map output on the maps' clients.
+
 With --hosts N (Linux, root) the cluster runs on a private network of
 hosts on this machine instead: the server and N clients each in a network
 namespace of its own with its own address (the first /24 of 198.18.0.0/15
@@ -76,6 +87,7 @@ Examples:
 				Usage: "directory holding nomad, plugins/dockmr-driver and dockmr-task"},
 			&cli.StringFlag{Name: "ready-file", Usage: "file to write NOMAD_ADDR and DOCKMR_DATA_DIR into once the cluster is ready; removed on exit"},
 			&cli.StringFlag{Name: "log-level", Value: "INFO", Usage: "the agents' log level: TRACE, DEBUG, INFO, WARN or ERROR"},
+			&cli.BoolFlag{Name: "shuffle", Value: true, Usage: "give each client a shuffle directory and address and run a shuffle server on it (the system job dockmr-shuffle), for jobs run with --shuffle node; needs the example image (make image)"},
 			&cli.IntFlag{Name: "hosts", Usage: fmt.Sprintf("run the server and this many clients (1 to %d) each on a host of its own: a network namespace with its own address and Docker daemon (root)", devcluster.MaxClients)},
 			&cli.StringFlag{Name: "subnet", DefaultText: "the first free /24 of 198.18.0.0/15", Usage: "the hosts' network (with --hosts); no route of this machine may overlap it"},
 			&cli.StringSliceFlag{Name: "image", DefaultText: exampleImage + " if this machine's daemon has it",
@@ -110,7 +122,12 @@ func dev(c *cli.Context) error {
 		}
 		return fmt.Errorf("dev: %w", err)
 	}
-	err = serveDev(c, cluster)
+	if opts.Shuffle {
+		err = startDevShuffle(c.Context, cluster)
+	}
+	if err == nil {
+		err = serveDev(c, cluster)
+	}
 	fmt.Fprintln(out, "dockmr dev: stopping jobs, clients and server")
 	if closeErr := cluster.Close(); closeErr != nil {
 		err = errors.Join(err, fmt.Errorf("dev: stop: %w", closeErr))
@@ -157,6 +174,7 @@ func devOptions(c *cli.Context) (devcluster.Options, error) {
 		Binaries: bins,
 		LogLevel: c.String("log-level"),
 		ACL:      c.Bool("acl"),
+		Shuffle:  c.Bool("shuffle"),
 	}
 	if n := c.Int("hosts"); n > 0 {
 		opts.Hosts, opts.Clients, opts.Subnet = n, n, subnet
@@ -286,4 +304,25 @@ In another shell:
 Press Ctrl-C to stop the cluster.
 %[4]s
 `, cluster.Address(), data, strings.Join(cluster.LogPaths(), " "), readyLine, token, export)
+}
+
+// startDevShuffle runs a shuffle server on every client, with the code
+// `dockmr shuffle start --wait` runs, in the example image.
+func startDevShuffle(ctx context.Context, cluster *devcluster.Cluster) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	// A client of its own: the cluster's is the one Close uses.
+	client, err := api.NewClient(&api.Config{Address: cluster.Address(), SecretID: cluster.Token()})
+	if err != nil {
+		return fmt.Errorf("dev: Nomad API client: %w", err)
+	}
+	defer client.Close()
+	nodes, err := nomad.StartShuffle(ctx, client, nomad.ShuffleOptions{Image: exampleImage}, true)
+	if err != nil {
+		return fmt.Errorf("dev: start the shuffle servers (is the example image built? make image): %w", err)
+	}
+	if n := len(cluster.Clients()); len(nodes) != n {
+		return fmt.Errorf("dev: shuffle servers run on %d nodes, want one on each of the %d clients", len(nodes), n)
+	}
+	return nil
 }

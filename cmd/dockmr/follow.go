@@ -39,6 +39,43 @@ func (f *follower) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.Task
 	return err
 }
 
+// RunTasksNotify runs one phase through the runner's RunTasksNotify; a
+// runner without it runs the phase whole before ready is called.
+func (f *follower) RunTasksNotify(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, frac float64, ready func()) error {
+	ss, ok := f.runner.(jobs.SlowStarter)
+	if !ok {
+		err := f.RunTasks(ctx, plan, kind)
+		if err == nil {
+			ready()
+		}
+		return err
+	}
+	err := ss.RunTasksNotify(ctx, plan, kind, frac, ready)
+	f.end()
+	return err
+}
+
+// RerunTasks re-runs tasks whose output was lost, through the runner.
+func (f *follower) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, reason string) error {
+	rr, ok := f.runner.(jobs.Rerunner)
+	if !ok {
+		return jobs.ErrNoRerun
+	}
+	fmt.Fprintf(f.w, "%s: re-run %d of tasks %v: %s\n", kind, round, indices, reason)
+	err := rr.RerunTasks(ctx, plan, kind, indices, round, reason)
+	f.end()
+	return err
+}
+
+// RemoveShuffle removes the job's map output from the nodes through the
+// runner.
+func (f *follower) RemoveShuffle(plan *jobs.Plan, secret string) error {
+	if c, ok := f.runner.(jobs.ShuffleCleaner); ok {
+		return c.RemoveShuffle(plan, secret)
+	}
+	return nil
+}
+
 // update shows a phase's progress: a bar redrawn in place on a terminal,
 // else a line for each change.
 func (f *follower) update(p nomad.Progress) {

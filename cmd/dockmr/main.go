@@ -96,6 +96,7 @@ Examples:
 			cancelCommand(),
 			devCommand(),
 			imageCommand(),
+			shuffleCommand(),
 			taskCommand(),
 		},
 	}

@@ -77,4 +77,10 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 	if c.IsSet("cache-output") {
 		s.CacheOutput = flags.CacheOutput
 	}
+	if c.IsSet("shuffle") || s.Shuffle == "" {
+		s.Shuffle = flags.Shuffle
+	}
+	if c.IsSet("slowstart") {
+		s.SlowStart = flags.SlowStart
+	}
 }

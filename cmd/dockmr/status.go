@@ -72,18 +72,18 @@ func status(c *cli.Context) error {
 // printTaskStatus prints the job's counters and a row per task.
 func printTaskStatus(w io.Writer, st *nomad.JobStatus) {
 	if c := st.Counters; c != nil {
-		fmt.Fprintf(w, "counters of committed tasks: %d records in, %d out, %d bytes in, %d out, %d spills, %d shuffle bytes\n",
-			c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes)
+		fmt.Fprintf(w, "counters of committed tasks: %d records in, %d out, %d bytes in, %d out, %d spills, %d shuffle bytes (%d read in place on the node, %d fetched from other nodes)\n",
+			c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes, c.ShuffleLocalBytes, c.ShuffleRemoteBytes)
 	}
 	if len(st.Tasks) == 0 {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nTASK\tSTATE\tATTEMPTS\tFAILED\tNODE\tRECORDS IN\tRECORDS OUT\tBYTES IN\tBYTES OUT\tSPILLS\tSHUFFLE BYTES")
+	fmt.Fprintln(tw, "\nTASK\tSTATE\tATTEMPTS\tFAILED\tNODE\tRECORDS IN\tRECORDS OUT\tBYTES IN\tBYTES OUT\tSPILLS\tSHUFFLE BYTES\tFETCHED")
 	for _, t := range st.Tasks {
-		counters := "-\t-\t-\t-\t-\t-"
+		counters := "-\t-\t-\t-\t-\t-\t-"
 		if c := t.Counters; c != nil {
-			counters = fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes)
+			counters = fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d\t%d", c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes, c.ShuffleRemoteBytes)
 		}
 		node := t.Node
 		if node == "" {

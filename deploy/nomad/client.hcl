@@ -22,6 +22,19 @@ client {
   # Fingerprint the private network, not the provider's NAT interface.
   network_interface = "@INTERFACE@"
 
+  # The node's shuffle server (the system job dockmr-shuffle, registered by
+  # `dockmr shuffle start`) serves map output of jobs run with --shuffle
+  # node from this local directory, on this address.
+  meta {
+    dockmr_shuffle_dir  = "@SHUFFLE_DIR@"
+    dockmr_shuffle_addr = "@NODE_IP@:@SHUFFLE_PORT@"
+  }
+
+  # No task gets the shuffle server's port.
+  reserved {
+    reserved_ports = "@SHUFFLE_PORT@"
+  }
+
   options = {
     # The agent built from the dockmr module cannot set up the cloud
     # metadata clients, and its client fails to start while they are on.
@@ -33,8 +46,9 @@ client {
 plugin "dockmr-driver" {
   config {
     # Tasks bind-mount the shared data directory (NFS from the server) at
-    # the same path on every client; nothing else on the host.
-    allowed_mounts = ["@DATA_DIR@"]
+    # the same path on every client, and the node's local shuffle
+    # directory; nothing else on the host.
+    allowed_mounts = ["@DATA_DIR@", "@SHUFFLE_DIR@"]
 
     # Mounted read-only into every task container at /.dockmr/bin/dockmr-task,
     # so any image can run a dockmr task.

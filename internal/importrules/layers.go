@@ -46,6 +46,7 @@ var Layers = map[string]Layer{
 	"internal/tail":      {JobSide, 4},
 	"storage":            {JobSide, 4},
 	"tera":               {JobSide, 4},
+	"shuffle":            {JobSide, 4},
 	"internal/telemetry": {Shared, 4},
 	"contract":           {Shared, 5},
 }

@@ -60,6 +60,9 @@ type Phase struct {
 	FailedAttempts int `json:"failed_attempts"`
 	// Counters add up the phase's committed tasks' counters.
 	Counters jobs.Counters `json:"counters"`
+	// Reason, for a phase that re-runs tasks, says why: "rerun: output
+	// lost: ..." for maps whose output a reduce could not fetch.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Count sets the phase's attempt figures and counters from its attempts:
@@ -121,6 +124,8 @@ type Attempt struct {
 	Finished time.Time `json:"finished"`
 	// Counters are the committed attempt's; other attempts have none.
 	Counters *jobs.Counters `json:"counters,omitempty"`
+	// Reason says why the attempt ran again, for re-runs.
+	Reason string `json:"reason,omitempty"`
 }
 
 // TaskName is the attempt's task's name, like m-00003.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dockmr/dockmr/jobs"
@@ -110,11 +111,31 @@ func (r *Recorder) finish(ctx context.Context, rec *Record, res *jobs.Result, er
 type phaseRecorder struct {
 	*Recorder
 	rec *Record
+	mu  sync.Mutex // phases may overlap (slowstart)
 }
 
 func (p *phaseRecorder) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	return p.record(ctx, plan, kind, func() error { return p.Runner.RunTasks(ctx, plan, kind) })
+}
+
+// RunTasksNotify runs a phase through the runner's RunTasksNotify and
+// records it as RunTasks does.
+func (p *phaseRecorder) RunTasksNotify(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, frac float64, ready func()) error {
+	ss, ok := p.Runner.(jobs.SlowStarter)
+	if !ok { // the phase whole first, then the next
+		err := p.RunTasks(ctx, plan, kind)
+		if err == nil {
+			ready()
+		}
+		return err
+	}
+	return p.record(ctx, plan, kind, func() error { return ss.RunTasksNotify(ctx, plan, kind, frac, ready) })
+}
+
+// record runs a phase and records its attempts.
+func (p *phaseRecorder) record(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, run func() error) error {
 	ph := Phase{Kind: kind, Tasks: plan.Tasks(kind), Started: time.Now().UTC()}
-	err := p.Runner.RunTasks(ctx, plan, kind)
+	err := run()
 	ph.Finished = time.Now().UTC()
 	var listed []Attempt
 	if p.Lister != nil {
@@ -129,9 +150,51 @@ func (p *phaseRecorder) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs
 	}
 	attempts := joinManifests(listed, manifests(plan, kind), err != nil)
 	ph.Count(attempts)
+	p.mu.Lock()
 	p.rec.Phases = append(p.rec.Phases, ph)
 	p.rec.Attempts = append(p.rec.Attempts, attempts...)
+	p.mu.Unlock()
 	return err
+}
+
+// RerunTasks re-runs tasks through the runner, when it can, and records
+// the re-run as a phase of its own, with its reason.
+func (p *phaseRecorder) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, reason string) error {
+	rr, ok := p.Runner.(jobs.Rerunner)
+	if !ok {
+		return jobs.ErrNoRerun
+	}
+	ph := Phase{Kind: kind, Tasks: plan.Tasks(kind), Started: time.Now().UTC(), Reason: reason}
+	err := rr.RerunTasks(ctx, plan, kind, indices, round, reason)
+	ph.Finished = time.Now().UTC()
+	ms := manifests(plan, kind)
+	var attempts []Attempt
+	for _, a := range joinManifests(nil, ms, err != nil) {
+		if kind == jobs.MapTask && !slices.Contains(indices, a.Task) {
+			continue // not re-run: its attempt is in the map phase's record
+		}
+		if !a.Finished.Before(ph.Started) {
+			a.Reason = reason
+			attempts = append(attempts, a)
+			ph.Attempts++
+			ph.Committed++
+			ph.Counters.Add(*a.Counters)
+		}
+	}
+	p.mu.Lock()
+	p.rec.Phases = append(p.rec.Phases, ph)
+	p.rec.Attempts = append(p.rec.Attempts, attempts...)
+	p.mu.Unlock()
+	return err
+}
+
+// RemoveShuffle removes the job's map output from the nodes through the
+// runner, when it keeps any there.
+func (p *phaseRecorder) RemoveShuffle(plan *jobs.Plan, secret string) error {
+	if c, ok := p.Runner.(jobs.ShuffleCleaner); ok {
+		return c.RemoveShuffle(plan, secret)
+	}
+	return nil
 }
 
 // manifests reads the manifests of a phase's committed tasks, by task.

@@ -25,12 +25,12 @@ func WriteTable(w io.Writer, rec *Record) error {
 	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nPHASE\tTASKS\tCOMMITTED\tATTEMPTS\tFAILED\tSTART\tDURATION")
+	fmt.Fprintln(tw, "\nPHASE\tTASKS\tCOMMITTED\tATTEMPTS\tFAILED\tSTART\tDURATION\tWHY")
 	for _, ph := range rec.Phases {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\n", ph.Kind, ph.Tasks, ph.Committed, ph.Attempts,
-			ph.FailedAttempts, offset(rec.Submitted, ph.Started), seconds(ph.Finished.Sub(ph.Started)))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", ph.Kind, ph.Tasks, ph.Committed, ph.Attempts,
+			ph.FailedAttempts, offset(rec.Submitted, ph.Started), seconds(ph.Finished.Sub(ph.Started)), orDash(reasonLine(ph.Reason)))
 	}
-	fmt.Fprintln(tw, "\nPHASE\tTASK\tATTEMPT\tNODE\tSTART\tDURATION\tSTATE\tRECORDS IN\tRECORDS OUT\tBYTES IN\tBYTES OUT\tSPILLS\tSHUFFLE BYTES")
+	fmt.Fprintln(tw, "\nPHASE\tTASK\tATTEMPT\tNODE\tSTART\tDURATION\tSTATE\tRECORDS IN\tRECORDS OUT\tBYTES IN\tBYTES OUT\tSPILLS\tSHUFFLE BYTES\tFETCHED")
 	for _, a := range rec.Attempts {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", a.Phase, a.TaskName(), a.Number, orDash(a.Node),
 			offset(rec.Submitted, a.Begin()), seconds(a.Duration()), stateOf(a), countersRow(a))
@@ -42,6 +42,9 @@ func WriteTable(w io.Writer, rec *Record) error {
 		if a.Failure != "" {
 			fmt.Fprintf(w, "%s attempt %d (%s): %s\n", a.TaskName(), a.Number, a.ID, a.Failure)
 		}
+		if a.Reason != "" {
+			fmt.Fprintf(w, "%s attempt %d (%s): %s\n", a.TaskName(), a.Number, a.ID, a.Reason)
+		}
 	}
 	return nil
 }
@@ -49,9 +52,9 @@ func WriteTable(w io.Writer, rec *Record) error {
 func countersRow(a Attempt) string {
 	c := a.Counters
 	if c == nil {
-		return "-\t-\t-\t-\t-\t-"
+		return "-\t-\t-\t-\t-\t-\t-"
 	}
-	return fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d", c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes)
+	return fmt.Sprintf("%d\t%d\t%d\t%d\t%d\t%d\t%d", c.RecordsIn, c.RecordsOut, c.BytesIn, c.BytesOut, c.Spills, c.ShuffleBytes, c.ShuffleRemoteBytes)
 }
 
 func stateOf(a Attempt) string {
@@ -80,4 +83,12 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// reasonLine shortens a re-run's reason to its first clause, for a table.
+func reasonLine(r string) string {
+	if len(r) > 60 {
+		return r[:57] + "..."
+	}
+	return r
 }

@@ -50,6 +50,10 @@ func Cancel(ctx context.Context, client *api.Client, id string) error {
 	if committedResult(output, id) != nil {
 		return fmt.Errorf("job %s: %w", id, ErrCommitted)
 	}
+	if plan, err := jobs.ReadPlan(js[0].stub.Meta[MetaPlan]); err == nil {
+		// Nodes not reached now remove it by age.
+		_ = removeShuffleOf(client, plan)
+	}
 	return abort(js[0].stub.Meta[MetaPlan], output)
 }
 

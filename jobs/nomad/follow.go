@@ -23,6 +23,11 @@ type phaseFollower struct {
 	outage   outageWatch
 	progress func(Progress)
 	spans    *attemptSpans
+	// ready, when set, is told each progress, for slowstart.
+	ready *readyWatch
+	// lost, when set, tells whether reduces reported lost map output,
+	// which no retry of a reduce can fetch.
+	lost func() bool
 
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
@@ -56,6 +61,7 @@ func (f *phaseFollower) follow(ctx context.Context) error {
 		index = next
 		f.spans.update(allocs)
 		v := f.state.judge(allocs)
+		f.ready.check(v.progress)
 		if f.progress != nil && v.progress != last {
 			f.progress(v.progress)
 			last = v.progress
@@ -94,6 +100,9 @@ func (f *phaseFollower) decide(v verdict) (end bool, err error) {
 	switch {
 	case v.done:
 		return true, nil
+	case v.progress.FailedAttempts > 0 && f.lost != nil && f.lost():
+		// The job re-runs the maps first.
+		return true, fmt.Errorf("%s phase: %w", f.state.phase, errLostOutput)
 	case v.failure != nil:
 		return true, f.explain(*v.failure)
 	case v.stopping && f.stoppedFromOutside():

@@ -2,7 +2,9 @@ package nomad
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -192,6 +194,16 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 		Tasks:   []*api.Task{task},
 	}
 
+	if plan.Job.Settings.Shuffle == jobs.NodeShuffle && plan.Reduces() > 0 {
+		// Map output stays on the node: tasks learn where from the node's
+		// meta, mount its shuffle directory, and run only where there is
+		// a shuffle server.
+		maps.Copy(task.Env, shuffleEnv())
+		dir := "${meta." + MetaShuffleDir + "}"
+		task.Config["mounts"] = append(dataMounts(s.DataDirs), map[string]any{"source": dir, "target": dir, "readonly": false})
+		group.Constraints = shuffleConstraints()
+	}
+
 	job := &api.Job{
 		ID:          &id,
 		Name:        &name,
@@ -200,6 +212,19 @@ func phaseJob(plan *jobs.Plan, kind jobs.TaskKind, s Settings) *api.Job {
 		TaskGroups:  []*api.TaskGroup{group},
 		Meta:        jobMeta(plan, string(kind), image),
 	}
+	return job
+}
+
+// rerunJob is the one-task Nomad job of a new attempt of one task whose
+// commit the job took back.
+func rerunJob(plan *jobs.Plan, kind jobs.TaskKind, index, round int, s Settings) *api.Job {
+	job := phaseJob(plan, kind, s)
+	job.ID = ptr(fmt.Sprintf("%s-rerun-%05d-%d", PhaseJobID(plan, kind), index, round))
+	job.Name = ptr(fmt.Sprintf("dockmr %s %s %d re-run %d (%s)", plan.Job.Name, kind, index, round, plan.ID))
+	g := job.TaskGroups[0]
+	g.Count = ptr(1)
+	t := g.Tasks[0]
+	t.Config["args"] = []string{"--plan", plan.PlanFile(), string(kind), "--index", strconv.Itoa(index)}
 	return job
 }
 

@@ -38,6 +38,61 @@ var _ jobs.Runner = (*Runner)(nil)
 // task has committed. When the phase fails, or ctx ends, the Nomad job is
 // stopped so that no container keeps running; the caller aborts the job.
 func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind) error {
+	return r.runJob(ctx, plan, kind, phaseJob(plan, kind, r.Settings), nil)
+}
+
+// RunTasksNotify is RunTasks, calling ready once when no task of the
+// phase waits for placement and frac of them have committed.
+func (r *Runner) RunTasksNotify(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, frac float64, ready func()) error {
+	return r.runJob(ctx, plan, kind, phaseJob(plan, kind, r.Settings), &readyWatch{frac: frac, call: ready})
+}
+
+// readyWatch calls its function once a phase is placed and frac done.
+type readyWatch struct {
+	frac float64
+	call func()
+}
+
+// check calls the function, once, when p says the time has come.
+func (w *readyWatch) check(p Progress) {
+	if w == nil || w.call == nil || p.Pending > 0 || float64(p.Done) < w.frac*float64(p.Tasks) {
+		return
+	}
+	w.call()
+	w.call = nil
+}
+
+// RerunTasks runs new attempts of tasks whose commits the job took back:
+// each map as a one-task job of its own, dockmr-<job>-map-rerun-<task>-<round>,
+// or the whole reduce phase again, dockmr-<job>-reduce-rerun-<round>,
+// whose committed tasks end at once.
+func (r *Runner) RerunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, indices []int, round int, _ string) error {
+	if kind == jobs.ReduceTask || indices == nil {
+		job := phaseJob(plan, kind, r.Settings)
+		job.ID = ptr(fmt.Sprintf("%s-rerun-%d", PhaseJobID(plan, kind), round))
+		return r.runJob(ctx, plan, kind, job, nil)
+	}
+	errs := make([]error, len(indices))
+	var wg sync.WaitGroup
+	for n, i := range indices {
+		wg.Go(func() { errs[n] = r.runJob(ctx, plan, kind, rerunJob(plan, kind, i, round, r.Settings), nil) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// RemoveShuffle asks every node's shuffle server to remove the job's map
+// output.
+func (r *Runner) RemoveShuffle(plan *jobs.Plan, secret string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return RemoveShuffleData(ctx, r.Client, plan.ID, secret)
+}
+
+// runJob submits one Nomad job of a phase and follows it until every
+// task in it has committed. When it fails, or ctx ends, the Nomad job is
+// stopped so that no container keeps running; the caller aborts the job.
+func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind, job *api.Job, ready *readyWatch) error {
 	if err := CheckPaths(plan, r.Settings); err != nil {
 		return err
 	}
@@ -49,7 +104,6 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 	if imageFor(plan, kind, r.Settings) == "" {
 		return fmt.Errorf("no image for the %s phase: pass --image or set image in the job spec", kind)
 	}
-	job := phaseJob(plan, kind, r.Settings)
 	// The phase's span is the parent of its tasks' attempts.
 	maps.Copy(job.TaskGroups[0].Tasks[0].Env, telemetry.Env(ctx))
 	if usesS3(plan) {
@@ -65,8 +119,11 @@ func (r *Runner) RunTasks(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKi
 	}
 	r.submitted.Store(*job.ID, true)
 	spans := newAttemptSpans(ctx, string(kind), imageFor(plan, kind, r.Settings))
-	state := phaseState{phase: string(kind), tasks: plan.Tasks(kind), maxAttempts: *job.TaskGroups[0].ReschedulePolicy.Attempts + 1}
-	err := r.follower(napi, *job.ID, state, spans).run(ctx)
+	state := phaseState{phase: string(kind), tasks: *job.TaskGroups[0].Count, maxAttempts: *job.TaskGroups[0].ReschedulePolicy.Attempts + 1}
+	f := r.follower(napi, *job.ID, state, spans)
+	f.ready = ready
+	f.lost = func() bool { return lostOutput(plan, kind) }
+	err := f.run(ctx)
 	spans.finish(napi, *job.ID)
 	return err
 }
@@ -126,6 +183,20 @@ func stderrTail(ctx context.Context, c *api.Client, alloc *api.Allocation, task 
 			return tail.Trim(b.String(), tail.DefaultLimit), ctx.Err()
 		}
 	}
+}
+
+// errLostOutput ends a reduce phase some of whose reduces could not fetch
+// map output.
+var errLostOutput = errors.New("reduces could not fetch some map output; its maps run again")
+
+// lostOutput reports whether reduces of a node-shuffle job reported lost
+// map output.
+func lostOutput(plan *jobs.Plan, kind jobs.TaskKind) bool {
+	if kind != jobs.ReduceTask || plan.Job.Settings.Shuffle != jobs.NodeShuffle {
+		return false
+	}
+	reports, err := plan.LostReports()
+	return err == nil && len(reports) > 0
 }
 
 // ErrStopped is returned when a phase's Nomad job was stopped from outside

@@ -25,7 +25,7 @@ var (
 	}
 	settingsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
-			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"},
+			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"}, {Name: "shuffle"}, {Name: "slowstart"},
 		},
 	}
 )
@@ -157,6 +157,22 @@ func (d *decoder) settings(b *hcl.Block) jobs.Settings {
 	}
 	if a := attrs["max_attempts"]; a != nil {
 		d.intAtLeast(a, &s.MaxAttempts, 1)
+	}
+	if a := attrs["shuffle"]; a != nil {
+		var mode string
+		if d.str(a, &mode) {
+			if m, err := jobs.ParseShuffleMode(mode); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid shuffle", "%v", err)
+			} else {
+				s.Shuffle = m
+			}
+		}
+	}
+	if a := attrs["slowstart"]; a != nil {
+		d.diags = append(d.diags, gohcl.DecodeExpression(a.Expr, nil, &s.SlowStart)...)
+		if s.SlowStart < 0 || s.SlowStart > 1 {
+			d.errorf(a.Expr.Range(), "Invalid slowstart", "slowstart %g is out of range; want a fraction of the maps from 0 to 1", s.SlowStart)
+		}
 	}
 	for name, dst := range map[string]*bool{"overwrite": &s.Overwrite, "cache_output": &s.CacheOutput} {
 		if a := attrs[name]; a != nil {

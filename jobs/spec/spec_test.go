@@ -53,6 +53,7 @@ job "copy" {
     max_attempts = 3
     overwrite    = true
     cache_output = true
+    shuffle      = "node"
   }
 }`), "copy.hcl", "/specs")
 	if err != nil {
@@ -64,7 +65,7 @@ job "copy" {
 	if !slices.Equal(job.Input.Paths, []string{"/data/in"}) || job.Input.Records != jobs.TeraRecords {
 		t.Errorf("input = %+v", job.Input)
 	}
-	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true}
+	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true, Shuffle: jobs.NodeShuffle}
 	if job.Settings != want {
 		t.Errorf("settings = %+v, want %+v", job.Settings, want)
 	}
@@ -100,6 +101,8 @@ func TestParseErrorsGivePositions(t *testing.T) {
 		{"variable", "job \"x\" {\n  input = \"i\"\n  output = out_dir\n  map {}\n}", []string{"bad.hcl:3:12:", "Variables not allowed"}},
 		{"sort_mb", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    sort_mb = 5000\n  }\n}",
 			[]string{"bad.hcl:6:15:", "at most 4095"}},
+		{"shuffle", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    shuffle = \"nfs\"\n  }\n}",
+			[]string{"bad.hcl:6:15:", `shuffle "nfs": want "shared" or "node"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.src), "bad.hcl", "/specs")

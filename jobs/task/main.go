@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/shuffle"
 )
 
 // Usage is the command line of the task runtime.
@@ -22,9 +23,26 @@ Runs one attempt of one task of a planned job and commits it.
   --index N     the task's index; default $NOMAD_ALLOC_INDEX
   --attempt ID  the attempt's id; default $NOMAD_ALLOC_ID, else a random one
 
+Environment: DOCKMR_SHUFFLE_DIR, DOCKMR_SHUFFLE_ADDR and DOCKMR_NODE name
+the node's shuffle directory, its shuffle server and the node, for jobs
+whose map output stays on the maps' nodes.
+
 Exit status: 0 when the task is committed (by this attempt or an earlier
-one), 1 when the attempt failed, 2 for a bad command line.
+one), 1 when the attempt failed, 2 for a bad command line, 3 when a
+reduce could not fetch some map output (reported in the staging
+directory's lost/ for the runner to run those maps again).
 `
+
+// The task environment that describes the node's shuffle.
+const (
+	EnvShuffleDir  = "DOCKMR_SHUFFLE_DIR"
+	EnvShuffleAddr = "DOCKMR_SHUFFLE_ADDR"
+	EnvNode        = "DOCKMR_NODE"
+)
+
+// ExitLost is the exit status of a reduce attempt that could not fetch
+// some map output.
+const ExitLost = 3
 
 // usageError is a bad command line.
 type usageError struct{ error }
@@ -72,7 +90,8 @@ func ParseArgs(args []string, getenv func(string) string) (Options, error) {
 		}
 		*attempt = hex.EncodeToString(b[:])
 	}
-	return Options{PlanFile: *plan, Kind: kind, Index: n, Attempt: *attempt}, nil
+	sh := NodeShuffle{Dir: getenv(EnvShuffleDir), Addr: getenv(EnvShuffleAddr), Node: getenv(EnvNode)}
+	return Options{PlanFile: *plan, Kind: kind, Index: n, Attempt: *attempt, Shuffle: sh}, nil
 }
 
 // Main runs the task runtime's command line and returns its exit status.
@@ -93,6 +112,9 @@ func Main(ctx context.Context, args []string, stderr io.Writer) int {
 	case errors.Is(err, errStopped):
 		fmt.Fprintf(stderr, "dockmr-task: %v\n", err)
 		return 143 // 128 + SIGTERM, as a shell reports it
+	case errors.As(err, new(*shuffle.LostError)):
+		fmt.Fprintf(stderr, "dockmr-task: %v\n", err)
+		return ExitLost
 	case errors.Is(err, jobs.ErrAlreadyCommitted):
 		fmt.Fprintf(stderr, "dockmr-task: %v; nothing to do\n", err)
 		return 0

@@ -7,16 +7,18 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/shuffle"
 )
 
 // runReduce runs a reduce task: it merges its partition's sorted runs from
 // every map and applies the phase's function to the merged records.
 func (a *attempt) runReduce(ctx context.Context) error {
 	read := a.step("read")
-	runs, err := a.mapRuns()
+	runs, err := a.mapRuns(ctx)
 	endStep(read, err)
 	if err != nil {
 		return err
@@ -55,26 +57,97 @@ func (a *attempt) reduceTo(ctx context.Context, m *merger) error {
 	return a.closePart(w)
 }
 
-// mapRuns returns this reduce's partition of every map's output.
-func (a *attempt) mapRuns() ([]run, error) {
-	var runs []run
-	for i := range a.plan.Tasks(jobs.MapTask) {
-		m, err := a.plan.ReadManifest(jobs.MapTask, i)
-		if err != nil {
-			return nil, fmt.Errorf("map output: %w", err)
+// mapRuns returns this reduce's partition of every map's output: read in
+// place when it is in the shared storage or on this node, fetched from
+// the map's node otherwise. With slowstart the maps may still run: each
+// map's output is taken as soon as it commits.
+func (a *attempt) mapRuns(ctx context.Context) ([]run, error) {
+	maps := a.plan.Tasks(jobs.MapTask)
+	runs := make([]run, maps)
+	attempts := map[int]string{}
+	taken := make([]bool, maps)
+	left := maps
+	fetches := newFetchQueue(ctx, a, runs)
+	for {
+		var batch []shuffle.Source
+		for i := range maps {
+			if taken[i] {
+				continue
+			}
+			m, err := a.plan.ReadManifest(jobs.MapTask, i)
+			if err != nil && a.plan.Job.Settings.SlowStart > 0 {
+				continue // not committed yet
+			}
+			if err != nil {
+				return nil, fmt.Errorf("map output: %w", err)
+			}
+			taken[i], left = true, left-1
+			src, err := a.takeSegment(i, m, runs)
+			if err != nil {
+				return nil, err
+			}
+			if src != nil {
+				batch = append(batch, *src)
+				attempts[i] = m.Attempt
+			}
 		}
-		if len(m.Segments) != a.plan.Reduces() {
-			return nil, fmt.Errorf("map output of %s has %d partitions, want %d", m.Task, len(m.Segments), a.plan.Reduces())
+		fetches.add(batch)
+		if left == 0 {
+			break
 		}
-		seg := m.Segments[a.index]
-		a.manifest.Counters.BytesIn += uint64(seg.Length)
-		a.manifest.Counters.ShuffleBytes += uint64(seg.Length)
-		if seg.Length > 0 {
-			path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
-			runs = append(runs, run{path: path, offset: seg.Offset, length: seg.Length})
+		select {
+		case <-ctx.Done():
+			_ = fetches.wait() // cancelled: ctx's error is the one
+			return nil, ctx.Err()
+		case <-time.After(mapPoll):
 		}
 	}
-	return runs, nil
+	err := fetches.wait()
+	var lost *shuffle.LostError
+	if errors.As(err, &lost) {
+		return nil, a.reportLost(lost, attempts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := runs[:0]
+	for _, r := range runs {
+		if r.length > 0 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// mapPoll is how often a reduce started early looks for maps that have
+// committed.
+const mapPoll = 100 * time.Millisecond
+
+// takeSegment counts map i's segment for this reduce and either sets its
+// run, read in place, or returns it as a source to fetch.
+func (a *attempt) takeSegment(i int, m *jobs.Manifest, runs []run) (*shuffle.Source, error) {
+	if len(m.Segments) != a.plan.Reduces() {
+		return nil, fmt.Errorf("map output of %s has %d partitions, want %d", m.Task, len(m.Segments), a.plan.Reduces())
+	}
+	seg := m.Segments[a.index]
+	c := &a.manifest.Counters
+	c.BytesIn += uint64(seg.Length)
+	c.ShuffleBytes += uint64(seg.Length)
+	if seg.Length == 0 {
+		return nil, nil
+	}
+	path := filepath.Join(a.plan.TaskDir(jobs.MapTask, i), jobs.MapOutputFile)
+	switch loc := m.Shuffle; {
+	case loc == nil:
+	case loc.Addr == a.shuffle.Addr && a.shuffle.Dir != "":
+		path = a.store().OutputPath(a.plan.ID, m.Attempt)
+		c.ShuffleLocalBytes += uint64(seg.Length)
+	default:
+		c.ShuffleRemoteBytes += uint64(seg.Length)
+		return &shuffle.Source{Map: i, Addr: loc.Addr, Attempt: m.Attempt, Length: seg.Length}, nil
+	}
+	runs[i] = run{path: path, offset: seg.Offset, length: seg.Length}
+	return nil, nil
 }
 
 // reduceOutputFraming returns the framing of the reduce function's output.

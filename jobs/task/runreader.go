@@ -12,6 +12,9 @@ type run struct {
 	offset int64
 	length int64
 	temp   bool // an intermediate run of a multi-pass merge
+	// data, when not nil, holds the run's records in memory (a segment
+	// fetched from another node) instead of path.
+	data []byte
 }
 
 // runReader reads records one at a time: those of a run through a
@@ -46,6 +49,9 @@ func newRecordReader(name string, r io.Reader, f framing, bufSize int) *runReade
 // openRun opens a run for reading through a read-only mapping, so that
 // records are read where they lie in the page cache.
 func openRun(r run, f framing) (*runReader, error) {
+	if r.data != nil {
+		return &runReader{name: "fetched segment " + r.path, framing: f, buf: r.data, end: len(r.data), eof: true}, nil
+	}
 	data, unmap, err := mapRange(r.path, r.offset, r.length)
 	if err != nil {
 		return nil, fmt.Errorf("open sorted run: %w", err)

@@ -33,14 +33,14 @@ func partitionRuns(spills []spill, p int) []run {
 func (a *attempt) finishMapOutput(spills []spill, f framing, parts int) (err error) {
 	merging := a.step("merge", telemetry.Runs.Int(len(spills)))
 	defer func() { endStep(merging, err) }()
-	final := filepath.Join(a.dir, jobs.MapOutputFile)
+	final := filepath.Join(a.work, jobs.MapOutputFile)
 	a.manifest.Counters.Spills += uint64(len(spills))
 	if len(spills) == 1 {
 		if err := os.Rename(spills[0].path, final); err != nil {
 			return fmt.Errorf("map output: %w", err)
 		}
 		a.manifest.Segments = spills[0].segs
-		return nil
+		return a.publishLocal()
 	}
 	file, err := os.Create(final)
 	if err != nil {
@@ -75,5 +75,5 @@ func (a *attempt) finishMapOutput(spills []spill, f framing, parts int) (err err
 		os.Remove(s.path)
 	}
 	a.manifest.Segments = segs
-	return nil
+	return a.publishLocal()
 }

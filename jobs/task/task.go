@@ -40,6 +40,17 @@ type Options struct {
 	// Stderr receives the standard error of streaming commands; nil
 	// discards it.
 	Stderr io.Writer
+	// Shuffle is the node's shuffle set-up; with no directory, map output
+	// stays in the attempt directory and reduces read it in place.
+	Shuffle NodeShuffle
+}
+
+// NodeShuffle is what a task knows of its node's shuffle server, from
+// the node's meta through the task's environment.
+type NodeShuffle struct {
+	Dir  string // the node's shuffle directory, mounted at the same path
+	Addr string // host:port of the node's shuffle server
+	Node string // the node's name, for the manifest and history
 }
 
 // attempt is the state of one running task attempt.
@@ -52,6 +63,16 @@ type attempt struct {
 	stderr   io.Writer
 	manifest jobs.Manifest
 	temps    int // temporary files made so far, for unique names
+	// work is where temporary files go: the attempt directory, or on the
+	// node's local disk when map output stays there.
+	work    string
+	shuffle NodeShuffle
+	// fetchedInMemory counts the bytes of fetched segments held in
+	// memory, up to the sort buffer's size.
+	fetchedInMemory int64
+	// local is the attempt's directory in the node's shuffle directory,
+	// "" when the attempt keeps nothing there.
+	local string
 
 	// span is the attempt's span; trace holds the span of the step in
 	// progress, the parent of the spans of its own steps.
@@ -85,13 +106,19 @@ func Run(ctx context.Context, opts Options) (_ *jobs.Manifest, err error) {
 		os.RemoveAll(a.dir)
 		return nil, fmt.Errorf("%s: open attempt directory: %w", a.manifest.Task, err)
 	}
+	if err := a.startLocal(); err != nil {
+		os.RemoveAll(a.dir)
+		return nil, fmt.Errorf("%s: %w", a.manifest.Task, err)
+	}
 	if a.kind == jobs.MapTask {
 		err = a.within("map", func() error { return a.runMap(ctx) })
 	} else {
 		err = a.within("reduce", func() error { return a.runReduce(ctx) })
+		a.dropLocal() // the reduce's fetched segments and merges
 	}
 	if err != nil {
 		os.RemoveAll(a.dir)
+		a.dropLocal()
 		return nil, fmt.Errorf("%s: %w", a.manifest.Task, err)
 	}
 	a.manifest.Finished = time.Now().UTC()
@@ -124,14 +151,16 @@ func newAttempt(opts Options) (*attempt, error) {
 		stderr = io.Discard
 	}
 	return &attempt{
-		plan:   plan,
-		kind:   opts.Kind,
-		index:  opts.Index,
-		id:     opts.Attempt,
-		dir:    plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
-		stderr: stderr,
-		span:   trace.SpanFromContext(context.Background()),
-		trace:  context.Background(),
+		plan:    plan,
+		kind:    opts.Kind,
+		index:   opts.Index,
+		id:      opts.Attempt,
+		dir:     plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
+		work:    plan.AttemptDir(opts.Kind, opts.Index, opts.Attempt),
+		shuffle: opts.Shuffle,
+		stderr:  stderr,
+		span:    trace.SpanFromContext(context.Background()),
+		trace:   context.Background(),
 		manifest: jobs.Manifest{
 			Task:    jobs.TaskName(opts.Kind, opts.Index),
 			Attempt: opts.Attempt,
@@ -146,7 +175,7 @@ func (a *attempt) sortBytes() int { return a.plan.Job.Settings.SortMB << 20 }
 // tempPath returns a new file name in the attempt directory.
 func (a *attempt) tempPath(prefix string) string {
 	a.temps++
-	return filepath.Join(a.dir, fmt.Sprintf("%s-%04d", prefix, a.temps))
+	return filepath.Join(a.work, fmt.Sprintf("%s-%04d", prefix, a.temps))
 }
 
 // createPart creates the attempt's part file and lists it for commit.
