@@ -16,6 +16,7 @@ declare -A wanted=(
 	[htpasswd]=apache2-utils
 	[chromium]=chromium
 	[ip]=iproute2
+	[python3]=python3
 )
 
 missing=()

@@ -18,6 +18,10 @@ type Counters struct {
 	// ShuffleBytes counts the map output bytes a reduce read: its
 	// partition of every map's output.
 	ShuffleBytes uint64 `json:"shuffle_bytes"`
+	// CombineInputRecords and CombineOutputRecords count the records a
+	// map's combiner read and wrote, over all its runs.
+	CombineInputRecords  uint64 `json:"combine_input_records,omitempty"`
+	CombineOutputRecords uint64 `json:"combine_output_records,omitempty"`
 	// ShuffleLocalBytes and ShuffleRemoteBytes split the shuffle bytes of
 	// a job whose map output stays on the maps' nodes: read in place on
 	// the reduce's own node, and fetched from other nodes.
@@ -37,6 +41,8 @@ func (c *Counters) Add(o Counters) {
 	c.BytesOut += o.BytesOut
 	c.Spills += o.Spills
 	c.ShuffleBytes += o.ShuffleBytes
+	c.CombineInputRecords += o.CombineInputRecords
+	c.CombineOutputRecords += o.CombineOutputRecords
 	c.ShuffleLocalBytes += o.ShuffleLocalBytes
 	c.ShuffleRemoteBytes += o.ShuffleRemoteBytes
 	c.Checksum.Add(o.Checksum.Checksum)

@@ -54,7 +54,7 @@ func resolveInput(in Input, output, outputURL string) ([]inputFile, error) {
 		if f.path == output || strings.HasPrefix(f.path, output+string(filepath.Separator)) {
 			return nil, fmt.Errorf("output %s would overwrite input file %s; choose another output directory", output, f.path)
 		}
-		if in.Records == TeraRecords && f.size%tera.RecordSize != 0 {
+		if in.Records == TeraRecords && CodecOf(f.path) == NoCodec && f.size%tera.RecordSize != 0 {
 			return nil, fmt.Errorf("input file %s: size %d bytes is not a multiple of the %d-byte record (%d bytes over)",
 				f.path, f.size, tera.RecordSize, f.size%tera.RecordSize)
 		}

@@ -66,8 +66,18 @@ type Job struct {
 	// Reduce is the reduce phase; nil makes a map-only job whose maps write
 	// part-m files.
 	Reduce *Phase `json:"reduce,omitempty"`
+	// Combiner, if set, is a Stream phase run by each map over each
+	// partition of its sorted output before the reduces read it (and over
+	// the merge of three spills or more), with Hadoop's contract: it reads
+	// key<TAB>value lines sorted by key and prints key<TAB>value lines for
+	// the same keys in the same order, such as partial sums. Its Tasks is
+	// unused. It needs a reduce phase.
+	Combiner *Phase `json:"combiner,omitempty"`
 	// Partitioner assigns map output keys to reduce tasks.
 	Partitioner Partitioner `json:"partitioner"`
+	// Keys are Hadoop Streaming's options of how lines split into keys and
+	// values and how keys are partitioned and sorted.
+	Keys Keys `json:"keys,omitzero"`
 	// Settings tune how the job runs rather than what it computes.
 	Settings Settings `json:"settings"`
 }
@@ -133,6 +143,9 @@ type Settings struct {
 	// contents when it commits. Without it an existing output directory is
 	// refused, as Hadoop does.
 	Overwrite bool `json:"overwrite,omitempty"`
+	// OutputCodec compresses the job's part files, whose names then end
+	// with the codec's extension (part-r-00000.gz): Gzip, Zstd, or NoCodec.
+	OutputCodec Codec `json:"output_codec,omitempty"`
 }
 
 // ShuffleMode is where map output waits for the reduces.

@@ -28,6 +28,7 @@ func rowSplits(rows uint64, maps int) []Split {
 // never cuts a record: tera splits are whole records, and a line belongs to
 // the split it starts in. Files are cut evenly, so a file gets at least one
 // split and splits of one file differ in size by at most a record or line.
+// A compressed file (see CodecOf) is one split.
 func fileSplits(files []inputFile, records Records, maps int) ([]Split, error) {
 	var total int64
 	for _, f := range files {
@@ -42,7 +43,11 @@ func fileSplits(files []inputFile, records Records, maps int) ([]Split, error) {
 		if f.size == 0 {
 			continue
 		}
-		cuts, err := cutFile(f, records, int(ceilDiv(f.size, target)))
+		n := int(ceilDiv(f.size, target))
+		if CodecOf(f.path) != NoCodec {
+			n = 1 // a compressed file is read whole
+		}
+		cuts, err := cutFile(f, records, n)
 		if err != nil {
 			return nil, err
 		}

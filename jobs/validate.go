@@ -34,6 +34,15 @@ func (j *Job) Validate() error {
 			return fmt.Errorf("job %q: reduce: %w", j.Name, err)
 		}
 	}
+	if !j.Keys.Default() && (j.Map.Func == TeraGen || j.Input.Records == TeraRecords && j.Map.Func != Stream) {
+		return fmt.Errorf("job %q: keys: key options apply to lines; map output of func %q over %q records is not lines", j.Name, j.Map.Func, j.Input.Records)
+	}
+	if err := j.Keys.validate(j.Partitioner); err != nil {
+		return fmt.Errorf("job %q: %w", j.Name, err)
+	}
+	if err := j.validateCombiner(); err != nil {
+		return fmt.Errorf("job %q: %w", j.Name, err)
+	}
 	if err := j.validatePartitioner(true); err != nil {
 		return fmt.Errorf("job %q: partitioner: %w", j.Name, err)
 	}
@@ -188,6 +197,9 @@ func (s Settings) validate() error {
 	if s.MaxAttempts < 0 {
 		return fmt.Errorf("max_attempts %d is negative; want at least 1, or 0 for the default %d",
 			s.MaxAttempts, DefaultMaxAttempts)
+	}
+	if err := s.OutputCodec.validOutput(); err != nil {
+		return fmt.Errorf("output_codec: %w", err)
 	}
 	if s.Shuffle != "" {
 		if _, err := ParseShuffleMode(string(s.Shuffle)); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -23,9 +24,15 @@ the command line override the spec's settings.
 
 Examples:
    dockmr run examples/wordcount/wordcount.hcl
-   dockmr run --output /tmp/counts --sort-mb 64 examples/wordcount/wordcount.hcl`,
+   dockmr run --output /tmp/counts --sort-mb 64 examples/wordcount/wordcount.hcl
+   dockmr run -D mapreduce.output.fileoutputformat.compress=true examples/wordcount/wordcount.hcl
+
+Input files named *.gz, *.bz2 or *.zst are decompressed for the mapper, each
+read whole by one map task.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Usage: "write the output here instead of the spec's output directory"},
+			&cli.StringFlag{Name: "output-codec", Usage: "compress the part files: gzip or zstd (part-r-00000.gz), or none"},
+			&cli.GenericFlag{Name: "D", Value: &propertyList{}, Usage: "a Hadoop property KEY=VALUE, repeatable (mapreduce.output.fileoutputformat.compress, stream.num.map.output.key.fields, ...)"},
 		}, runFlags()...),
 		OnUsageError: onUsageError,
 		Action:       run,
@@ -45,6 +52,9 @@ func run(c *cli.Context) error {
 		job.Output = c.String("output")
 	}
 	overrideSettings(c, &job.Settings)
+	if err := streamingFlags(c, &job); err != nil {
+		return err
+	}
 	plan, err := jobs.NewPlan(job)
 	if err != nil {
 		return err
@@ -83,4 +93,51 @@ func overrideSettings(c *cli.Context, s *jobs.Settings) {
 	if c.IsSet("slowstart") {
 		s.SlowStart = flags.SlowStart
 	}
+}
+
+// streamingFlags applies the flags of a streaming job's options: -D
+// properties, then the named flags, which win.
+func streamingFlags(c *cli.Context, job *jobs.Job) error {
+	props := map[string]string{}
+	list, _ := c.Generic("D").(*propertyList)
+	for _, kv := range list.values() {
+		k, v, err := jobs.ParseProperty(kv)
+		if err != nil {
+			return usageErrorf("%s: -D: %s", commandName(c), err)
+		}
+		props[k] = v
+	}
+	if err := jobs.ApplyProperties(job, props); err != nil {
+		return usageErrorf("%s: -D %s", commandName(c), err)
+	}
+	if c.IsSet("output-codec") {
+		codec, err := jobs.ParseOutputCodec(c.String("output-codec"))
+		if err != nil {
+			return usageErrorf("%s: --output-codec: %s", commandName(c), err)
+		}
+		job.Settings.OutputCodec = codec
+	}
+	return nil
+}
+
+// propertyList is the values of a repeatable -D flag, kept whole: a value
+// may hold commas (-D mapreduce.partition.keypartitioner.options=-k1,2).
+type propertyList []string
+
+// Set adds a value.
+func (p *propertyList) Set(v string) error { *p = append(*p, v); return nil }
+
+// String lists the values.
+func (p *propertyList) String() string {
+	if p == nil {
+		return ""
+	}
+	return strings.Join(*p, " ")
+}
+
+func (p *propertyList) values() []string {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

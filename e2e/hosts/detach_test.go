@@ -50,11 +50,14 @@ func TestDetachedJob(t *testing.T) {
 	})
 	must.NoError(t, err)
 	must.Eq(t, "complete", status.State, must.Sprint(status.Error))
+	// The job is complete once its output is committed; its application
+	// master then removes the staging directory and exits. The output's
+	// layout is checked once it has.
+	waitNoContainers(t, cluster, id)
 	j.checkOutput(status.Result.Checksum)
 
 	am := jobNodes(t, cluster, id, "am")
 	must.MapLen(t, 1, am, must.Sprintf("one application master: %v", am))
 	nodes := jobNodes(t, cluster, id, "map", "reduce")
 	must.MapLen(t, clusterHosts, nodes, must.Sprintf("the phases ran on every host: %v", nodes))
-	waitNoContainers(t, cluster, id)
 }

@@ -17,15 +17,23 @@ var (
 	jobSchema  = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "image"}, {Name: "input", Required: true}, {Name: "output", Required: true}, {Name: "records"},
+			{Name: "properties"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "reduce"}, {Type: "settings"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "map"}, {Type: "combiner"}, {Type: "reduce"}, {Type: "settings"}, {Type: "keys"}},
 	}
 	phaseSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "command"}, {Name: "tasks"}, {Name: "image"}, {Name: "env"}},
 	}
+	keysSchema = &hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{
+			{Name: "map_separator"}, {Name: "map_key_fields"}, {Name: "reduce_separator"}, {Name: "reduce_key_fields"},
+			{Name: "field_separator"}, {Name: "partition"}, {Name: "compare"},
+		},
+	}
 	settingsSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "sort_mb"}, {Name: "merge_factor"}, {Name: "max_attempts"}, {Name: "overwrite"}, {Name: "cache_output"}, {Name: "shuffle"}, {Name: "slowstart"},
+			{Name: "output_codec"},
 		},
 	}
 )
@@ -93,12 +101,30 @@ func (d *decoder) job(b *hcl.Block) jobs.Job {
 	if maps != nil {
 		job.Map = d.phase(maps, 0)
 	}
+	if c := d.single(b, content.Blocks, "combiner", false); c != nil {
+		p := d.phase(c, 0)
+		if p.Func != jobs.Stream {
+			d.errorf(c.DefRange, "Missing combiner command", "a combiner block needs a command, like command = \"uniq -c\"")
+		}
+		job.Combiner = &p
+	}
 	if reduce := d.single(b, content.Blocks, "reduce", false); reduce != nil {
 		p := d.phase(reduce, 1)
 		job.Reduce = &p
 	}
 	if s := d.single(b, content.Blocks, "settings", false); s != nil {
 		job.Settings = d.settings(s)
+	}
+	if k := d.single(b, content.Blocks, "keys", false); k != nil {
+		job.Keys = d.keys(k)
+	}
+	if a := attrs["properties"]; a != nil {
+		var props map[string]string
+		diags := gohcl.DecodeExpression(a.Expr, nil, &props)
+		d.diags = append(d.diags, diags...)
+		if err := jobs.ApplyProperties(&job, props); !diags.HasErrors() && err != nil {
+			d.errorf(a.Expr.Range(), "Invalid properties", "%s", err)
+		}
 	}
 	return job
 }
@@ -157,6 +183,13 @@ func (d *decoder) settings(b *hcl.Block) jobs.Settings {
 	}
 	if a := attrs["max_attempts"]; a != nil {
 		d.intAtLeast(a, &s.MaxAttempts, 1)
+	}
+	var codec string
+	if a := attrs["output_codec"]; a != nil && d.str(a, &codec) {
+		var err error
+		if s.OutputCodec, err = jobs.ParseOutputCodec(codec); err != nil {
+			d.errorf(a.Expr.Range(), "Invalid output_codec", "%s", err)
+		}
 	}
 	if a := attrs["shuffle"]; a != nil {
 		var mode string
@@ -265,4 +298,35 @@ func (d *decoder) path(p string) string {
 		return p
 	}
 	return filepath.Join(d.dir, p)
+}
+
+// keys decodes a keys block: Hadoop Streaming's key options.
+func (d *decoder) keys(b *hcl.Block) jobs.Keys {
+	var k jobs.Keys
+	content, diags := b.Body.Content(keysSchema)
+	d.diags = append(d.diags, diags...)
+	if diags.HasErrors() {
+		return k
+	}
+	attrs := content.Attributes
+	for name, dst := range map[string]*string{
+		"map_separator": &k.MapSeparator, "reduce_separator": &k.ReduceSeparator, "field_separator": &k.FieldSeparator,
+	} {
+		if a := attrs[name]; a != nil && d.str(a, dst) && *dst == "" {
+			d.errorf(a.Expr.Range(), "Empty "+name, "%s is empty; give a separator such as \".\", or leave it out for a tab", name)
+		}
+	}
+	for name, dst := range map[string]*int{"map_key_fields": &k.MapKeyFields, "reduce_key_fields": &k.ReduceKeyFields} {
+		if a := attrs[name]; a != nil {
+			d.intAtLeast(a, dst, 1)
+		}
+	}
+	for name, dst := range map[string]*string{"partition": &k.Partition, "compare": &k.Compare} {
+		if a := attrs[name]; a != nil && d.str(a, dst) {
+			if _, err := jobs.ParseKeyFieldOptions(name, *dst); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid "+name, "%s", err)
+			}
+		}
+	}
+	return k
 }

@@ -12,10 +12,22 @@
 //	    command = "tr -s ' ' '\\n' | awk 'NF { print $0 \"\\t1\" }'"
 //	    tasks   = 2               # a hint; default one per 128 MiB
 //	  }
+//	  combiner {                  # optional: run over each map's sorted output
+//	    command = "awk -f sum.awk" # reads and prints key<TAB>value lines
+//	  }
 //	  reduce {                    # optional: without it, maps write the output
 //	    command = "cut -f 1 | uniq -c"
 //	    tasks   = 1
 //	    env     = { LC_ALL = "C" }
+//	  }
+//	  keys {                      # optional: Hadoop Streaming's key options
+//	    map_separator     = "."   # stream.map.output.field.separator
+//	    map_key_fields    = 4     # stream.num.map.output.key.fields
+//	    field_separator   = "."   # mapreduce.map.output.key.field.separator
+//	    partition         = "-k1,2"   # KeyFieldBasedPartitioner's options
+//	    compare           = "-k2,2nr" # KeyFieldBasedComparator's options
+//	    reduce_separator  = "."   # stream.reduce.output.field.separator
+//	    reduce_key_fields = 1     # stream.num.reduce.output.key.fields
 //	  }
 //	  settings {                  # optional
 //	    sort_mb      = 256
@@ -23,10 +35,15 @@
 //	    max_attempts = 2
 //	    overwrite    = false
 //	    cache_output = false      # write output through the page cache
+//	    output_codec = "gzip"     # or "zstd": part-r-00000.gz; default none
+//	  }
+//	  properties = {              # optional: Hadoop's -D properties
+//	    "mapreduce.output.fileoutputformat.compress" = "true"
 //	  }
 //	}
 //
-// A command is a list of arguments, or a string run by /bin/sh -c. A phase
+// Input files named *.gz, *.bz2 or *.zst are decompressed for the mapper,
+// each read whole by one map task. A command is a list of arguments, or a string run by /bin/sh -c. A phase
 // without a command passes records through unchanged. Relative paths are
 // relative to the spec file's directory. Errors give the file, line and
 // column at fault.

@@ -53,6 +53,7 @@ job "copy" {
     max_attempts = 3
     overwrite    = true
     cache_output = true
+    output_codec = "zstd"
     shuffle      = "node"
   }
 }`), "copy.hcl", "/specs")
@@ -65,7 +66,7 @@ job "copy" {
 	if !slices.Equal(job.Input.Paths, []string{"/data/in"}) || job.Input.Records != jobs.TeraRecords {
 		t.Errorf("input = %+v", job.Input)
 	}
-	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true, Shuffle: jobs.NodeShuffle}
+	want := jobs.Settings{SortMB: 64, MergeFactor: 8, MaxAttempts: 3, Overwrite: true, CacheOutput: true, OutputCodec: jobs.Zstd, Shuffle: jobs.NodeShuffle}
 	if job.Settings != want {
 		t.Errorf("settings = %+v, want %+v", job.Settings, want)
 	}
@@ -99,6 +100,10 @@ func TestParseErrorsGivePositions(t *testing.T) {
 		{"two reduces", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  reduce {}\n  reduce {}\n}",
 			[]string{"bad.hcl:6:3:", "Duplicate reduce block", "line 5"}},
 		{"variable", "job \"x\" {\n  input = \"i\"\n  output = out_dir\n  map {}\n}", []string{"bad.hcl:3:12:", "Variables not allowed"}},
+		{"output_codec", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    output_codec = \"lzo\"\n  }\n}",
+			[]string{"bad.hcl:6:20:", `output codec "lzo" is not supported: use "gzip", "zstd" or "none"`}},
+		{"properties", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  properties = { \"mapreduce.x\" = \"1\" }\n}",
+			[]string{"bad.hcl:5:16:", `property mapreduce.x="1": unknown property`}},
 		{"sort_mb", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    sort_mb = 5000\n  }\n}",
 			[]string{"bad.hcl:6:15:", "at most 4095"}},
 		{"shuffle", "job \"x\" {\n  input = \"i\"\n  output = \"o\"\n  map {}\n  settings {\n    shuffle = \"nfs\"\n  }\n}",

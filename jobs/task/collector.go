@@ -59,7 +59,7 @@ func (c *collector) emit(rec []byte) error {
 	off := len(c.data)
 	c.data = append(c.data, rec...)
 	key := c.framing.key(c.data[off:])
-	c.meta = append(c.meta, entry{keyPrefix(key), uint32(off), uint32(len(rec)), uint32(len(key)), uint32(c.partition(key))})
+	c.meta = append(c.meta, entry{c.framing.prefix(key), uint32(off), uint32(len(rec)), uint32(len(key)), uint32(c.partition(key))})
 	counters := &c.a.manifest.Counters
 	counters.RecordsOut++
 	counters.BytesOut += uint64(len(rec))
@@ -81,18 +81,19 @@ func (c *collector) spill() (err error) {
 	defer file.Close()
 	w := bufio.NewWriterSize(file, ioBufSize)
 	var off int64
-	for _, e := range c.meta {
-		rec := c.data[e.off : e.off+e.n]
-		if _, err := w.Write(rec); err != nil {
+	for start := 0; start < len(c.meta); {
+		p := c.meta[start].part
+		end := start + 1
+		for end < len(c.meta) && c.meta[end].part == p {
+			end++
+		}
+		n, records, err := c.a.writeSorted(entryRecords(c.data, c.meta[start:end]), w, c.a.combining())
+		if err != nil {
 			return fmt.Errorf("spill: %w", err)
 		}
-		seg := &s.segs[e.part]
-		if seg.Records == 0 {
-			seg.Offset = off
-		}
-		seg.Length += int64(len(rec))
-		seg.Records++
-		off += int64(len(rec))
+		s.segs[p] = jobs.Segment{Offset: off, Length: n, Records: records}
+		off += n
+		start = end
 	}
 	for p := range s.segs { // empty segments sit where they would start
 		if s.segs[p].Records == 0 && p > 0 {
@@ -115,6 +116,9 @@ func (c *collector) spill() (err error) {
 func (c *collector) compare(x, y entry) int {
 	if x.part != y.part {
 		return cmp.Compare(x.part, y.part)
+	}
+	if c.framing.keys != nil && c.framing.keys.compare != nil {
+		return cmp.Or(c.framing.compareKeys(0, c.data[x.off:x.off+x.keyLen], 0, c.data[y.off:y.off+y.keyLen]), cmp.Compare(x.off, y.off))
 	}
 	if x.prefix != y.prefix {
 		return cmp.Compare(x.prefix, y.prefix)

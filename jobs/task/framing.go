@@ -13,6 +13,8 @@ type framing struct {
 	size int
 	// keyLen is the key length of fixed-size records.
 	keyLen int
+	// keys, if set, are the key options of map output lines.
+	keys *keyFraming
 }
 
 var (
@@ -44,6 +46,9 @@ func (f framing) recordLen(b []byte, atEOF bool) int {
 func (f framing) key(rec []byte) []byte {
 	if f.size > 0 {
 		return rec[:f.keyLen]
+	}
+	if f.keys != nil {
+		return f.keys.lineKey(rec)
 	}
 	if n := len(rec); n > 0 && rec[n-1] == '\n' {
 		rec = rec[:n-1]

@@ -20,13 +20,17 @@ type emitter interface {
 // runMap runs a map task: its function over its split, into its part file
 // in a map-only job and into the sort buffer otherwise.
 func (a *attempt) runMap(ctx context.Context) error {
+	if err := a.checkKeys(); err != nil {
+		return err
+	}
 	split := a.plan.Splits[a.index]
 	fn := a.plan.Job.Map.Func
 	if fn == jobs.TeraGen {
 		return a.teraGen(split)
 	}
 	a.manifest.Counters.BytesIn = uint64(split.Length)
-	if a.plan.Reduces() > 0 && fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() {
+	compressed := jobs.CodecOf(split.Path) != jobs.NoCodec
+	if a.plan.Reduces() > 0 && fn == jobs.Identity && a.inputFraming() == teraFraming && a.ordered() && !compressed {
 		return a.sortTeraSplit(split)
 	}
 	read := a.step("read", telemetry.Bytes.Int64(split.Length))
@@ -83,20 +87,32 @@ func (a *attempt) mapToPart(ctx context.Context, in io.Reader, split jobs.Split)
 	return nil
 }
 
-// openSplit opens the byte range of a file or object that a split covers.
+// openSplit opens the byte range of a file or S3 object that a split covers,
+// decompressed if the file's name claims a codec (a compressed file is one
+// split).
 func openSplit(ctx context.Context, s jobs.Split) (io.Reader, func(), error) {
 	if loc, err := storage.Parse("input", s.Path); err == nil && loc.IsS3() {
 		rc, err := openS3Split(ctx, loc, s)
 		if err != nil {
 			return nil, nil, err
 		}
-		return rc, func() { rc.Close() }, nil
+		r, free, err := decompress(rc, jobs.CodecOf(s.Path), s.Path)
+		if err != nil {
+			rc.Close()
+			return nil, nil, err
+		}
+		return r, func() { free(); rc.Close() }, nil
 	}
 	f, err := os.Open(s.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open input: %w", err)
 	}
-	return io.NewSectionReader(f, s.Offset, s.Length), func() { f.Close() }, nil
+	r, free, err := decompress(io.NewSectionReader(f, s.Offset, s.Length), jobs.CodecOf(s.Path), s.Path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return r, func() { free(); f.Close() }, nil
 }
 
 // inputFraming returns the framing of the job's input records.
@@ -107,15 +123,22 @@ func (a *attempt) inputFraming() framing {
 	return lineFraming
 }
 
-// mapOutputFraming returns the framing of the map function's output.
+// mapOutputFraming returns the framing of the map function's output:
+// lines under the job's key options, or tera records.
 func (a *attempt) mapOutputFraming() framing {
 	switch a.plan.Job.Map.Func {
 	case jobs.Identity:
-		return a.inputFraming()
+		if a.inputFraming() == teraFraming {
+			return teraFraming
+		}
 	case jobs.TeraGen:
 		return teraFraming
 	}
-	return lineFraming
+	f, err := lineKeyFraming(a.plan.Job.Keys)
+	if err != nil { // checked by planning and by checkKeys
+		return lineFraming
+	}
+	return f
 }
 
 // emitRecords passes the input's records to an emitter unchanged.
@@ -140,6 +163,11 @@ func (a *attempt) partitioner() func([]byte) int {
 	reduces := a.plan.Reduces()
 	if reduces <= 1 {
 		return func([]byte) int { return 0 }
+	}
+	if k := a.plan.Job.Keys; k.Partition != "" {
+		opts, _ := jobs.ParseKeyFieldOptions("keys: partition", k.Partition) // checked by checkKeys
+		sep := k.FieldSep()
+		return func(key []byte) int { return int(opts.Hash(key, sep) % uint32(reduces)) }
 	}
 	if a.plan.Job.Partitioner.Kind == jobs.TotalOrder {
 		return tera.NewPartitioner(a.plan.Job.Partitioner.Cuts).Partition

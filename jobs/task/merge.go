@@ -82,7 +82,7 @@ func (m *merger) less(a, b int) bool {
 	if ra.prefix != rb.prefix {
 		return ra.prefix < rb.prefix
 	}
-	if c := compareKeys(ra.prefix, ra.key, rb.prefix, rb.key); c != 0 {
+	if c := ra.framing.compareKeys(ra.prefix, ra.key, rb.prefix, rb.key); c != 0 {
 		return c < 0
 	}
 	return a < b

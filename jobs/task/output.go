@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
+	"github.com/dockmr/dockmr/jobs"
 	"github.com/dockmr/dockmr/storage"
 )
 
@@ -26,7 +28,8 @@ type partWriter struct {
 	d    *directFile    // direct I/O
 	f    *os.File       // page cache
 	w    *bufio.Writer  // page cache
-	u    storage.Upload // an S3 multipart upload
+	z    io.WriteCloser // the compressor in front of the file, if any
+	u    storage.Upload // an S3 multipart upload instead of a file
 	// pending is u's upload once closed, for the manifest.
 	pending storage.Pending
 	recordSum
@@ -69,10 +72,31 @@ func createPart(path string, f framing, direct bool) (*partWriter, error) {
 // copy of large chunks.
 const directWrite = 256 << 10
 
+// compress makes the writer compress what it is given with c.
+func (w *partWriter) compress(c jobs.Codec) error {
+	z, err := compressor(rawWriter{w}, c)
+	w.z = z
+	return err
+}
+
 // Write writes a chunk of records, which may end within a record. Its
 // errors are *fs.PathError, which name the file.
 func (w *partWriter) Write(p []byte) (int, error) {
 	w.add(p)
+	if w.z != nil {
+		return w.z.Write(p)
+	}
+	return w.writeRaw(p)
+}
+
+// rawWriter writes a part file's bytes as they go to the file.
+type rawWriter struct{ w *partWriter }
+
+// Write writes compressed bytes.
+func (r rawWriter) Write(p []byte) (int, error) { return r.w.writeRaw(p) }
+
+// writeRaw writes bytes to the file.
+func (w *partWriter) writeRaw(p []byte) (int, error) {
 	if w.u != nil {
 		return w.u.Write(p)
 	}
@@ -96,6 +120,12 @@ func (w *partWriter) emit(rec []byte) error {
 
 // Close flushes and closes the file, reporting a partial last record.
 func (w *partWriter) Close() error {
+	if w.z != nil {
+		if err := w.z.Close(); err != nil {
+			w.abandon()
+			return fmt.Errorf("compress %s: %w", w.name, err)
+		}
+	}
 	if w.u != nil {
 		p, err := w.u.Close()
 		if err != nil {

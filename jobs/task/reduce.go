@@ -17,6 +17,9 @@ import (
 // runReduce runs a reduce task: it merges its partition's sorted runs from
 // every map and applies the phase's function to the merged records.
 func (a *attempt) runReduce(ctx context.Context) error {
+	if err := a.checkKeys(); err != nil {
+		return err
+	}
 	read := a.step("read")
 	runs, err := a.mapRuns(ctx)
 	endStep(read, err)
@@ -169,6 +172,8 @@ func (a *attempt) reduceIdentity(m *merger, w *partWriter) error {
 // the reduce phase's command and writes the lines it prints.
 func (a *attempt) streamReduce(ctx context.Context, m *merger, w *partWriter) error {
 	env := []string{"DOCKMR_PARTITION=" + strconv.Itoa(a.index)}
+	f := a.mapOutputFraming()
+	var buf []byte
 	feed := func(stdin io.Writer) error {
 		for {
 			rec, err := m.next()
@@ -179,10 +184,11 @@ func (a *attempt) streamReduce(ctx context.Context, m *merger, w *partWriter) er
 				return err
 			}
 			a.manifest.Counters.RecordsIn++
+			rec = f.reduceInput(rec, &buf)
 			if _, err := stdin.Write(rec); err != nil {
 				return err
 			}
 		}
 	}
-	return a.runStream(ctx, "reducer", a.plan.Job.Reduce, env, feed, w)
+	return a.runStream(ctx, "reducer", a.plan.Job.Reduce, env, feed, newOutputFields(w, a.plan.Job.Keys))
 }

@@ -75,7 +75,7 @@ func (r *runReader) advance() error {
 			r.rec = r.buf[r.start : r.start+n]
 			r.start += n
 			r.key = r.framing.key(r.rec)
-			r.prefix = keyPrefix(r.key)
+			r.prefix = r.framing.prefix(r.key)
 			return nil
 		}
 		if r.eof {

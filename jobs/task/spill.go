@@ -55,7 +55,7 @@ func (a *attempt) finishMapOutput(spills []spill, f framing, parts int) (err err
 		if err != nil {
 			return err
 		}
-		n, records, err := copyRecords(w, m)
+		n, records, err := a.writeSorted(m.next, w, a.combineMerge(len(spills)))
 		if cerr := m.close(); err == nil {
 			err = cerr
 		}

@@ -180,12 +180,24 @@ func (a *attempt) tempPath(prefix string) string {
 
 // createPart creates the attempt's part file and lists it for commit.
 func (a *attempt) createPart(f framing) (*partWriter, error) {
-	name := jobs.PartName(a.kind, a.index)
+	codec := a.plan.Job.Settings.OutputCodec
+	name := jobs.PartName(a.kind, a.index) + codec.Ext()
+	var w *partWriter
+	var err error
 	if a.plan.Job.OutputURL != "" {
-		return createUpload(a.trace, a.plan.OutputLocation().Join(name), f)
+		w, err = createUpload(a.trace, a.plan.OutputLocation().Join(name), f)
+	} else {
+		a.manifest.Files = append(a.manifest.Files, name)
+		w, err = createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
 	}
-	a.manifest.Files = append(a.manifest.Files, name)
-	return createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.compress(codec); err != nil {
+		w.abandon()
+		return nil, err
+	}
+	return w, nil
 }
 
 // writePart finishes the part file of a task that wrote it as it went
