@@ -46,3 +46,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 "$here/docker-up.sh"
+
+# The object-storage tests (e2e/s3) start versitygw; install it once.
+if command -v go >/dev/null 2>&1; then
+	"$here/s3-server.sh" >/dev/null
+fi

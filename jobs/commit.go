@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/dockmr/dockmr/storage"
 )
 
 // Manifest is what a task attempt writes last in its attempt directory.
@@ -21,6 +23,9 @@ type Manifest struct {
 	Counters Counters  `json:"counters"`
 	// Files are the part files that job commit moves into the output.
 	Files []string `json:"files,omitempty"`
+	// Uploads are the pending uploads of the part objects of an attempt
+	// that writes to S3, which job commit completes.
+	Uploads []storage.Pending `json:"uploads,omitempty"`
 	// Segments locate each partition's sorted records in MapOutputFile,
 	// for a map task of a job with reduces; index r is reduce r's.
 	Segments []Segment `json:"segments,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dockmr/dockmr/storage"
 	"github.com/dockmr/dockmr/tera"
 )
 
@@ -23,9 +24,21 @@ type inputFile struct {
 // hidden-file rule, which skips _SUCCESS), in name order. It refuses missing
 // paths, input that holds no bytes, tera files that are not whole records,
 // and an output directory that is or holds an input.
-func resolveInput(in Input, output string) ([]inputFile, error) {
+func resolveInput(in Input, output, outputURL string) ([]inputFile, error) {
 	var files []inputFile
-	for _, p := range in.Paths {
+	for i, p := range in.Paths {
+		loc, err := storage.Parse(fmt.Sprintf("input %d", i+1), p)
+		if err != nil {
+			return nil, err
+		}
+		if loc.IsS3() {
+			got, err := expandS3Input(loc, outputURL)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, got...)
+			continue
+		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return nil, fmt.Errorf("input %q: %w", p, err)

@@ -53,8 +53,13 @@ type Job struct {
 	Image string `json:"image,omitempty"`
 	// Input is what the map tasks read.
 	Input Input `json:"input"`
-	// Output is the directory the job creates and commits its part files to.
+	// Output is the directory the job creates and commits its part files
+	// to. For an S3 output it is the job's local output directory, which
+	// holds its staging directory and history until they are published.
 	Output string `json:"output"`
+	// OutputURL, when set, is the s3://bucket/prefix the job commits to;
+	// planning sets it from an s3:// Output (see s3output.go).
+	OutputURL string `json:"output_url,omitempty"`
 	// Map is the map phase; its task count is a hint that planning turns
 	// into the number of splits.
 	Map Phase `json:"map"`

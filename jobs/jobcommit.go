@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,14 @@ import (
 // file. It refuses an existing output directory unless the job may
 // overwrite it, and reports whether it created the output directory.
 func (p *Plan) stage() (created bool, err error) {
+	if p.Job.OutputURL != "" {
+		if err := p.checkS3Output(context.Background()); err != nil {
+			return false, err
+		}
+		if err := p.OpenStaging(); err != nil {
+			return false, err
+		}
+	}
 	out := p.Job.Output
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return false, fmt.Errorf("create output directory: %w", err)
@@ -86,6 +95,9 @@ func (p *Plan) makeStaging() error {
 // short (its process killed between renames): the part files it had moved
 // are left in place rather than cleared or looked for again.
 func (p *Plan) commit() (*Result, error) {
+	if p.Job.OutputURL != "" {
+		return p.commitS3()
+	}
 	res, outputs, err := p.collect()
 	if err != nil {
 		return nil, err
@@ -216,6 +228,11 @@ func (p *Plan) clearOutput(keep []move) error {
 // abort removes what a failed job wrote: its staging directory, and the
 // output directory if the job created it and nothing else is in it.
 func (p *Plan) abort(created bool) error {
+	if p.Job.OutputURL != "" {
+		if err := p.abortS3(); err != nil {
+			return err
+		}
+	}
 	if err := os.RemoveAll(p.StagingDir()); err != nil {
 		return fmt.Errorf("abort: %w", err)
 	}

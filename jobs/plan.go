@@ -43,11 +43,10 @@ func NewPlan(job Job) (*Plan, error) {
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}
-	out, err := filepath.Abs(job.Output)
+	out, err := resolveOutput(&job)
 	if err != nil {
-		return nil, fmt.Errorf("job %q: output %q: %w", job.Name, job.Output, err)
+		return nil, fmt.Errorf("job %q: %w", job.Name, err)
 	}
-	job.Output = out
 	job.Settings = job.Settings.withDefaults()
 	if job.Partitioner.Kind == "" {
 		job.Partitioner.Kind = HashPartition
@@ -56,7 +55,7 @@ func NewPlan(job Job) (*Plan, error) {
 	if job.Input.Rows > 0 {
 		splits = rowSplits(job.Input.Rows, max(job.Map.Tasks, 1))
 	} else {
-		files, err := resolveInput(job.Input, out)
+		files, err := resolveInput(job.Input, out, job.OutputURL)
 		if err != nil {
 			return nil, fmt.Errorf("job %q: %w", job.Name, err)
 		}

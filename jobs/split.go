@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/dockmr/dockmr/tera"
 )
@@ -76,7 +75,7 @@ func cutFile(f inputFile, records Records, n int) ([]int64, error) {
 		}
 		return cuts, nil
 	}
-	file, err := os.Open(f.path)
+	file, err := openAt(f.path)
 	if err != nil {
 		return nil, fmt.Errorf("split input: %w", err)
 	}

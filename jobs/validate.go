@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/dockmr/dockmr/storage"
 	"github.com/dockmr/dockmr/tera"
 )
 
@@ -18,6 +19,9 @@ func (j *Job) Validate() error {
 	}
 	if j.Output == "" {
 		return fmt.Errorf("job %q: output is empty; name the directory to write to", j.Name)
+	}
+	if _, err := storage.Parse("output", j.Output); err != nil {
+		return fmt.Errorf("job %q: %w", j.Name, err)
 	}
 	if err := j.validateInput(); err != nil {
 		return fmt.Errorf("job %q: %w", j.Name, err)
@@ -58,9 +62,12 @@ func (j *Job) validateInput() error {
 	case len(in.Paths) > 0 && in.Records != TeraRecords && in.Records != Lines:
 		return fmt.Errorf("input records %q is not supported: use %q or %q", in.Records, TeraRecords, Lines)
 	}
-	for _, p := range in.Paths {
+	for i, p := range in.Paths {
 		if p == "" {
 			return fmt.Errorf("input has an empty path")
+		}
+		if _, err := storage.Parse(fmt.Sprintf("input %d", i+1), p); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -15,6 +15,41 @@ const sampleRegions = 10
 // records at up to 10 evenly spaced places, as Hadoop TeraSort samples the
 // starts of 10 evenly spaced splits. Trailing partial records are ignored.
 func SampleKeys(paths []string, n int) ([][]byte, error) {
+	return SampleKeysFrom(Files, paths, n)
+}
+
+// Source is where SampleKeysFrom reads records: local files, or objects.
+type Source interface {
+	// Size returns the size of the file at path.
+	Size(path string) (int64, error)
+	// ReadAt reads len(p) bytes of the file at path from off.
+	ReadAt(path string, p []byte, off int64) (int, error)
+}
+
+// Files is the Source of local files.
+var Files Source = files{}
+
+type files struct{}
+
+func (files) Size(path string) (int64, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+func (files) ReadAt(path string, p []byte, off int64) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return f.ReadAt(p, off)
+}
+
+// SampleKeysFrom is SampleKeys over the files of a Source.
+func SampleKeysFrom(src Source, paths []string, n int) ([][]byte, error) {
 	type input struct {
 		path    string
 		records int64
@@ -22,12 +57,12 @@ func SampleKeys(paths []string, n int) ([][]byte, error) {
 	var inputs []input
 	var total int64
 	for _, p := range paths {
-		st, err := os.Stat(p)
+		size, err := src.Size(p)
 		if err != nil {
 			return nil, fmt.Errorf("sample keys: %w", err)
 		}
-		inputs = append(inputs, input{p, st.Size() / RecordSize})
-		total += st.Size() / RecordSize
+		inputs = append(inputs, input{p, size / RecordSize})
+		total += size / RecordSize
 	}
 	if n <= 0 || total == 0 {
 		return nil, nil
@@ -47,7 +82,7 @@ func SampleKeys(paths []string, n int) ([][]byte, error) {
 				continue
 			}
 			m := min(count, in.records-start)
-			got, err := readKeys(in.path, start, m)
+			got, err := readKeys(src, in.path, start, m)
 			if err != nil {
 				return nil, err
 			}
@@ -60,14 +95,9 @@ func SampleKeys(paths []string, n int) ([][]byte, error) {
 }
 
 // readKeys reads the keys of records [start, start+n) of a file.
-func readKeys(path string, start, n int64) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("sample keys: %w", err)
-	}
-	defer f.Close()
+func readKeys(src Source, path string, start, n int64) ([][]byte, error) {
 	buf := make([]byte, n*RecordSize)
-	if got, err := f.ReadAt(buf, start*RecordSize); got < len(buf) {
+	if got, err := src.ReadAt(path, buf, start*RecordSize); got < len(buf) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF // the file shrank since it was measured
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -150,6 +151,9 @@ func runPlan(c *cli.Context, plan *jobs.Plan, report func(io.Writer, *jobs.Resul
 	f := newFollower(r, c.App.ErrWriter)
 	rec, res, err := recorder(c, f, r).RunRecorded(c.Context, plan)
 	f.end()
+	if perr := plan.PublishHistory(context.WithoutCancel(c.Context)); perr != nil {
+		fmt.Fprintf(c.App.ErrWriter, "warning: %v\n", perr)
+	}
 	if errors.Is(err, jobs.ErrOutputExists) {
 		return fmt.Errorf("%w; remove it, choose another, or pass --overwrite", err)
 	}

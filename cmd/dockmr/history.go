@@ -47,6 +47,11 @@ func showHistory(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	arg, done, err := s3History(c.Context, arg)
+	if err != nil {
+		return err
+	}
+	defer done()
 	path, err := historyPath(arg)
 	if err != nil {
 		return err

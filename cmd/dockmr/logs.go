@@ -9,6 +9,7 @@ import (
 
 	"github.com/dockmr/dockmr/jobs/history"
 	"github.com/dockmr/dockmr/jobs/nomad"
+	"github.com/dockmr/dockmr/storage"
 )
 
 func logsCommand() *cli.Command {
@@ -47,6 +48,14 @@ func logs(c *cli.Context) error {
 		if _, _, err := nomad.ParseTask(task); err != nil {
 			return usageErrorf("logs: %v", err)
 		}
+	}
+	if storage.IsURL(id) {
+		file, done, err := s3History(c.Context, id)
+		if err != nil {
+			return err
+		}
+		defer done()
+		return historyLogs(c, file, task)
 	}
 	if strings.ContainsRune(id, filepath.Separator) || isPath(id) {
 		return historyLogs(c, id, task)

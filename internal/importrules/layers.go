@@ -44,6 +44,7 @@ var Layers = map[string]Layer{
 	"jobs":               {JobSide, 3},
 	"internal/mountinfo": {JobSide, 4},
 	"internal/tail":      {JobSide, 4},
+	"storage":            {JobSide, 4},
 	"tera":               {JobSide, 4},
 	"shuffle":            {JobSide, 4},
 	"internal/telemetry": {Shared, 4},

@@ -13,6 +13,7 @@ var (
 		"internal/browsertest",
 		"internal/procstat",
 		"internal/importrules",
+		"internal/s3test",
 	}
 	// SystemHelpers are the test helpers that start Docker, dockerd or a
 	// Nomad agent, or talk to the shared Docker daemon: only system tests
@@ -21,6 +22,7 @@ var (
 		"e2e/...",
 		"internal/testimage",
 		"internal/dockerdtest",
+		"internal/s3test",
 	}
 	// DockerClient is the Docker API client: a test that uses it talks to
 	// a Docker daemon.
@@ -55,9 +57,9 @@ type Rule struct {
 var Rules = []Rule{
 	{
 		Name: "leaves import nothing of dockmr",
-		From: []string{"contract", "tera", "driver/cgstats", "internal/mountinfo", "internal/tail", "internal/importrules"},
+		From: []string{"contract", "tera", "driver/cgstats", "internal/mountinfo", "internal/tail", "storage", "internal/importrules"},
 		Deny: []string{"..."},
-		Why: "the runner-driver contract, the TeraSort record format, the cgroup reader, the mount table reader and the bounded tail " +
+		Why: "the runner-driver contract, the TeraSort record format, the cgroup reader, the mount table reader, the bounded tail and the storage backends " +
 			"are leaves that any side may import and a reader can take alone; importrules must run on a tree that does not build",
 	},
 	{

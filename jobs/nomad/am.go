@@ -126,6 +126,9 @@ func Submit(ctx context.Context, client *api.Client, plan *jobs.Plan, s Settings
 	ctx, span := tracer.Start(ctx, "submit "+plan.Job.Name, trace.WithAttributes(
 		telemetry.JobID.String(plan.ID), telemetry.JobName.String(plan.Job.Name)))
 	defer func() { endSpan(span, err) }()
+	if err := checkS3(ctx, plan); err != nil {
+		return err
+	}
 	if err := CheckPaths(plan, s); err != nil {
 		return err
 	}
@@ -140,6 +143,19 @@ func Submit(ctx context.Context, client *api.Client, plan *jobs.Plan, s Settings
 	job, err := amJob(AMSpec{Plan: plan, Settings: s}, env)
 	if err != nil {
 		return err
+	}
+	if usesS3(plan) {
+		// The application master gets the credentials as the tasks
+		// do, and deletes them when it ends.
+		forget, err := shareS3Credentials(ctx, client, job)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				forget()
+			}
+		}()
 	}
 	if _, _, err := client.Jobs().Register(job, nil); err != nil {
 		return fmt.Errorf("submit Nomad job %s: %w", *job.ID, err)

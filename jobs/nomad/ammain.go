@@ -49,6 +49,12 @@ func AMMain(ctx context.Context, args []string, stderr io.Writer) int {
 		Warn:      func(err error) { fmt.Fprintf(stderr, "dockmr-task am: warning: %v\n", err) },
 	}
 	res, err := rec.Run(ctx, spec.Plan)
+	if perr := spec.Plan.PublishHistory(context.WithoutCancel(ctx)); perr != nil {
+		fmt.Fprintf(stderr, "dockmr-task am: warning: %v\n", perr)
+	}
+	if usesS3(spec.Plan) {
+		forgetCredentials(client, AMJobID(spec.Plan.ID))
+	}
 	recordAMAttempt(client, os.Getenv("NOMAD_ALLOC_ID"), err)
 	if err != nil {
 		fmt.Fprintf(stderr, "dockmr-task am: %v\n", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockmr/dockmr/contract"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/storage"
 )
 
 // Meta keys put on every Nomad job of a dockmr job, so that `dockmr list`,
@@ -103,6 +104,9 @@ func CheckPaths(plan *jobs.Plan, s Settings) error {
 		return fmt.Errorf("%s %q is not under the shared data directories %q that tasks mount; move it there or pass --data-dir", what, p, s.DataDirs)
 	}
 	for _, p := range plan.Job.Input.Paths {
+		if storage.IsURL(p) {
+			continue // read from S3, not from a mount
+		}
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			return err
@@ -110,6 +114,13 @@ func CheckPaths(plan *jobs.Plan, s Settings) error {
 		if err := check("input", abs); err != nil {
 			return err
 		}
+	}
+	if plan.Job.OutputURL != "" {
+		if err := check("output", plan.Job.Output); err != nil {
+			return fmt.Errorf("output %s keeps its plan and map output in %s, which tasks would not see: set %s to a directory under --data-dir %q",
+				plan.Job.OutputURL, plan.Job.Output, jobs.StagingRootEnv, s.DataDirs)
+		}
+		return nil
 	}
 	return check("output", plan.Job.Output)
 }

@@ -69,3 +69,52 @@ func TestCheckPaths(t *testing.T) {
 	must.ErrorContains(t, CheckPaths(plan, Settings{DataDirs: []string{"/srv/data"}}), `output "/tmp/out"`)
 	must.True(t, strings.HasPrefix(PhaseJobID(plan, jobs.ReduceTask), JobPrefix))
 }
+
+func TestS3AccessKeepsSecretsOutOfTheJob(t *testing.T) {
+	plan := &jobs.Plan{ID: "job_1", Job: jobs.Job{Name: "sort", Output: "/data/_s3/tera/out", OutputURL: "s3://tera/out"}}
+	if !usesS3(plan) {
+		t.Fatal("an s3:// output does not count as using S3")
+	}
+	job := phaseJob(plan, jobs.ReduceTask, Settings{DataDirs: []string{"/data"}})
+	env := map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:7070", "DOCKMR_S3_PATH_STYLE": "true",
+		"AWS_SECRET_ACCESS_KEY": "secret", "AWS_ACCESS_KEY_ID": "key"}
+	addS3Access(job.TaskGroups[0].Tasks[0], *job.ID, func(k string) string { return env[k] })
+	task := job.TaskGroups[0].Tasks[0]
+	for k, v := range task.Env {
+		if strings.Contains(k, "SECRET") || strings.Contains(k, "ACCESS_KEY") || v == "secret" || v == "key" {
+			t.Errorf("the job's env holds %s=%s", k, v)
+		}
+	}
+	if task.Env["AWS_ENDPOINT_URL_S3"] != "http://127.0.0.1:7070" || task.Env["DOCKMR_S3_PATH_STYLE"] != "true" ||
+		task.Env["AWS_SHARED_CREDENTIALS_FILE"] != "${NOMAD_SECRETS_DIR}/aws-credentials" {
+		t.Errorf("task env %v", task.Env)
+	}
+	if len(task.Templates) != 1 || *task.Templates[0].DestPath != "secrets/aws-credentials" ||
+		!strings.Contains(*task.Templates[0].EmbeddedTmpl, `nomadVar "nomad/jobs/`+*job.ID+`"`) {
+		t.Errorf("templates %+v", task.Templates)
+	}
+}
+
+func TestCheckPathsSkipsS3Input(t *testing.T) {
+	plan := &jobs.Plan{Job: jobs.Job{Output: "/data/out", Input: jobs.Input{Paths: []string{"s3://tera/in", "/data/in"}}}}
+	if err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}}); err != nil {
+		t.Errorf("s3 input: %v", err)
+	}
+	plan.Job.Input.Paths = append(plan.Job.Input.Paths, "/elsewhere/in")
+	if err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}}); err == nil {
+		t.Error("a path outside the data directories passed")
+	}
+}
+
+func TestCheckPathsS3OutputStagesUnderDataDir(t *testing.T) {
+	plan := &jobs.Plan{Job: jobs.Job{Output: "/tmp/dockmr-staging/_s3/tera/out", OutputURL: "s3://tera/out",
+		Input: jobs.Input{Paths: []string{"s3://tera/in"}}}}
+	err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}})
+	if err == nil || !strings.Contains(err.Error(), "set DOCKMR_STAGING_DIR to a directory under --data-dir") {
+		t.Errorf("staging outside the data directories: %v", err)
+	}
+	plan.Job.Output = "/data/_s3/tera/out"
+	if err := CheckPaths(plan, Settings{DataDirs: []string{"/data"}}); err != nil {
+		t.Errorf("staging under the data directory: %v", err)
+	}
+}

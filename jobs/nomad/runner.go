@@ -106,6 +106,13 @@ func (r *Runner) runJob(ctx context.Context, plan *jobs.Plan, kind jobs.TaskKind
 	}
 	// The phase's span is the parent of its tasks' attempts.
 	maps.Copy(job.TaskGroups[0].Tasks[0].Env, telemetry.Env(ctx))
+	if usesS3(plan) {
+		forget, err := shareS3Credentials(ctx, r.Client, job)
+		if err != nil {
+			return err
+		}
+		defer forget()
+	}
 	napi := clientAPI{r.Client}
 	if err := napi.Register(job); err != nil {
 		return fmt.Errorf("submit Nomad job %s: %w", *job.ID, err)

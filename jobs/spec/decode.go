@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/storage"
 )
 
 var (
@@ -293,7 +294,7 @@ func (d *decoder) paths(a *hcl.Attribute) []string {
 
 // path makes a path relative to the spec's directory.
 func (d *decoder) path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || storage.IsURL(p) {
 		return p
 	}
 	return filepath.Join(d.dir, p)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dockmr/dockmr/internal/telemetry"
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/storage"
 	"github.com/dockmr/dockmr/tera"
 )
 
@@ -33,7 +34,7 @@ func (a *attempt) runMap(ctx context.Context) error {
 		return a.sortTeraSplit(split)
 	}
 	read := a.step("read", telemetry.Bytes.Int64(split.Length))
-	in, closeIn, err := openSplit(split)
+	in, closeIn, err := openSplit(ctx, split)
 	endStep(read, err)
 	if err != nil {
 		return err
@@ -86,10 +87,22 @@ func (a *attempt) mapToPart(ctx context.Context, in io.Reader, split jobs.Split)
 	return nil
 }
 
-// openSplit opens the byte range of a file that a split covers,
+// openSplit opens the byte range of a file or S3 object that a split covers,
 // decompressed if the file's name claims a codec (a compressed file is one
 // split).
-func openSplit(s jobs.Split) (io.Reader, func(), error) {
+func openSplit(ctx context.Context, s jobs.Split) (io.Reader, func(), error) {
+	if loc, err := storage.Parse("input", s.Path); err == nil && loc.IsS3() {
+		rc, err := openS3Split(ctx, loc, s)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, free, err := decompress(rc, jobs.CodecOf(s.Path), s.Path)
+		if err != nil {
+			rc.Close()
+			return nil, nil, err
+		}
+		return r, func() { free(); rc.Close() }, nil
+	}
 	f, err := os.Open(s.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open input: %w", err)

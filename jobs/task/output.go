@@ -2,12 +2,14 @@ package task
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/dockmr/dockmr/jobs"
+	"github.com/dockmr/dockmr/storage"
 )
 
 // ioBufSize is the buffer size of sequential file writes: large enough
@@ -27,7 +29,24 @@ type partWriter struct {
 	f    *os.File       // page cache
 	w    *bufio.Writer  // page cache
 	z    io.WriteCloser // the compressor in front of the file, if any
+	u    storage.Upload // an S3 multipart upload instead of a file
+	// pending is u's upload once closed, for the manifest.
+	pending storage.Pending
 	recordSum
+}
+
+// createUpload creates an output object of an S3 output, written as a
+// multipart upload that stays pending until the job commit.
+func createUpload(ctx context.Context, loc storage.Location, f framing) (*partWriter, error) {
+	s, err := storage.NewS3(ctx, loc.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
+	u, err := s.Create(ctx, loc.Key)
+	if err != nil {
+		return nil, fmt.Errorf("create output: %w", err)
+	}
+	return &partWriter{name: loc.String(), u: u, recordSum: recordSum{framing: f}}, nil
 }
 
 // createPart creates an output file; direct asks for direct I/O where the
@@ -78,6 +97,9 @@ func (r rawWriter) Write(p []byte) (int, error) { return r.w.writeRaw(p) }
 
 // writeRaw writes bytes to the file.
 func (w *partWriter) writeRaw(p []byte) (int, error) {
+	if w.u != nil {
+		return w.u.Write(p)
+	}
 	if w.d != nil {
 		return w.d.Write(p)
 	}
@@ -104,6 +126,14 @@ func (w *partWriter) Close() error {
 			return fmt.Errorf("compress %s: %w", w.name, err)
 		}
 	}
+	if w.u != nil {
+		p, err := w.u.Close()
+		if err != nil {
+			return err
+		}
+		w.pending = p
+		return w.finish()
+	}
 	if w.d != nil {
 		if err := w.d.Close(); err != nil {
 			return err
@@ -122,6 +152,10 @@ func (w *partWriter) Close() error {
 
 // abandon closes the file after a failure; the attempt directory goes.
 func (w *partWriter) abandon() {
+	if w.u != nil {
+		w.u.Abandon()
+		return
+	}
 	if w.d != nil {
 		w.d.abandon()
 		return

@@ -126,6 +126,7 @@ func Run(ctx context.Context, opts Options) (_ *jobs.Manifest, err error) {
 	err = a.plan.CommitTask(a.kind, a.index, &a.manifest)
 	endStep(commit, err)
 	if err != nil {
+		a.abortUploads()
 		if !errors.Is(err, jobs.ErrAlreadyCommitted) {
 			os.RemoveAll(a.dir)
 		}
@@ -181,8 +182,14 @@ func (a *attempt) tempPath(prefix string) string {
 func (a *attempt) createPart(f framing) (*partWriter, error) {
 	codec := a.plan.Job.Settings.OutputCodec
 	name := jobs.PartName(a.kind, a.index) + codec.Ext()
-	a.manifest.Files = append(a.manifest.Files, name)
-	w, err := createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
+	var w *partWriter
+	var err error
+	if a.plan.Job.OutputURL != "" {
+		w, err = createUpload(a.trace, a.plan.OutputLocation().Join(name), f)
+	} else {
+		a.manifest.Files = append(a.manifest.Files, name)
+		w, err = createPart(filepath.Join(a.dir, name), f, !a.plan.Job.Settings.CacheOutput)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +216,9 @@ func (a *attempt) writePart(w *partWriter) error {
 func (a *attempt) closePart(w *partWriter) error {
 	if err := w.Close(); err != nil {
 		return err
+	}
+	if w.u != nil {
+		a.manifest.Uploads = append(a.manifest.Uploads, w.pending)
 	}
 	c := &a.manifest.Counters
 	c.RecordsOut += w.records

@@ -22,7 +22,7 @@ const sortOverhead = 4
 // ranges of sorted records.
 func (a *attempt) sortTeraSplit(split jobs.Split) error {
 	read := a.step("read", telemetry.Bytes.Int64(split.Length))
-	data, unmap, err := mapRange(split.Path, split.Offset, split.Length)
+	data, unmap, err := a.readSplit(split)
 	endStep(read, err)
 	if err != nil {
 		return fmt.Errorf("read input: %w", err)

@@ -135,6 +135,9 @@ func (t GenTask) plan() (*jobs.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if plan.Job.OutputURL != "" {
+		return nil, fmt.Errorf("output %s: a plain Nomad job file's tasks write to a shared directory, not S3; run dockmr teragen instead", plan.Job.OutputURL)
+	}
 	plan.ID = t.JobID
 	return plan, nil
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -26,7 +25,7 @@ func (r Report) OK() bool { return len(r.Errors) == 0 }
 // "checksum\t<hex>" line and an "error\t<message>" line per error.
 func ReadReport(dir string) (Report, error) {
 	rep := Report{Path: filepath.Join(dir, jobs.PartName(jobs.ReduceTask, 0))}
-	f, err := os.Open(rep.Path)
+	f, err := openReport(dir, &rep)
 	if err != nil {
 		return rep, fmt.Errorf("read validation report: %w", err)
 	}

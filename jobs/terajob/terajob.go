@@ -7,6 +7,7 @@
 package terajob
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/bits"
@@ -103,7 +104,7 @@ func (s Sort) Plan() (*jobs.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := tera.SampleKeys(plan.Job.Input.Paths, SampleSize)
+	keys, err := tera.SampleKeysFrom(inputSource{context.Background()}, plan.Job.Input.Paths, SampleSize)
 	if err != nil {
 		return nil, err
 	}
