@@ -57,9 +57,9 @@ type Rule struct {
 var Rules = []Rule{
 	{
 		Name: "leaves import nothing of dockmr",
-		From: []string{"contract", "tera", "driver/cgstats", "internal/mountinfo", "internal/tail", "storage", "internal/importrules"},
+		From: []string{"contract", "tera", "driver/cgstats", "internal/mountinfo", "internal/tail", "storage", "shuffle", "internal/importrules"},
 		Deny: []string{"..."},
-		Why: "the runner-driver contract, the TeraSort record format, the cgroup reader, the mount table reader, the bounded tail and the storage backends " +
+		Why: "the runner-driver contract, the TeraSort record format, the cgroup reader, the mount table reader, the bounded tail, the storage backends and the shuffle server and fetcher " +
 			"are leaves that any side may import and a reader can take alone; importrules must run on a tree that does not build",
 	},
 	{
