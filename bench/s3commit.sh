@@ -40,7 +40,7 @@ done
 commit_seconds() {
 	OTEL_TRACES_EXPORTER=console "$dockmr" teragen --local --maps "$1" "$rows" "$2" >/dev/null 2>"$work/spans" ||
 		{ tail -n 5 "$work/spans" >&2; exit 1; }
-	jq -r 'select(.Name == "job commit")
+	jq -R -r 'fromjson? | select(.Name == "job commit")
 		| def whole: .[0:19] + "Z" | fromdateiso8601;
 		  def frac: .[19:-1] | if . == "" then 0 else tonumber end;
 		  (.EndTime | whole) - (.StartTime | whole) + (.EndTime | frac) - (.StartTime | frac)' "$work/spans"
