@@ -3,6 +3,7 @@ package streaming_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,12 +12,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/shoenig/test/must"
 
 	"github.com/dockmr/dockmr/devcluster"
 	"github.com/dockmr/dockmr/e2e/clustertest"
+	"github.com/dockmr/dockmr/jobs/nomad"
 )
 
 // busyboxSpec is the example word count in the example image's busybox
@@ -52,6 +55,12 @@ const busyboxSpec = `job "streaming-nomad" {
 func TestNomadCompressedCombinedReverse(t *testing.T) {
 	clustertest.RequireImage(t, clustertest.ExampleImage)
 	c := clustertest.Start(t, devcluster.Options{Clients: 2, Shuffle: true})
+	// The clients have shuffle directories and addresses; the node
+	// shuffle needs their servers running too, as dockmr dev starts them.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err := nomad.StartShuffle(ctx, c.API, nomad.ShuffleOptions{Image: clustertest.ExampleImage}, true)
+	must.NoError(t, err)
 	dockmr := clustertest.DockmrBinary(t)
 	for _, shuffle := range []string{"shared", "node"} {
 		t.Run(shuffle, func(t *testing.T) { runBusyboxWordcount(t, c, dockmr, shuffle) })
