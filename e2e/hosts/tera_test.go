@@ -54,18 +54,6 @@ func teraRows() string {
 	return defaultRows
 }
 
-// teraSummary is the part of dockmr's --json output the tests read.
-type teraSummary struct {
-	ID       string `json:"id"`
-	Checksum string `json:"checksum"`
-	Phases   []struct {
-		Phase    string `json:"phase"`
-		Tasks    int    `json:"tasks"`
-		Attempts int    `json:"attempts"`
-		Failed   int    `json:"failed_attempts"`
-	} `json:"phases"`
-}
-
 // teraJob is one terasort through the dockmr command, over input teragen
 // wrote.
 type teraJob struct {
@@ -96,14 +84,7 @@ func newTeraJob(t *testing.T, c *devcluster.Cluster, name string) *teraJob {
 	must.NoError(t, os.Mkdir(dir, 0o755))
 	must.NoError(t, os.Chmod(dir, 0o1777))
 	j := &teraJob{t: t, c: c, tasks: teraTasks, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out")}
-	out, err := exec.Command(dockmr, "teragen", "--local", "--json", "--maps", fmt.Sprint(j.tasks), teraRows(), j.in).Output()
-	must.NoError(t, err, must.Sprintf("teragen: %s", out))
-	var gen struct {
-		Checksum string `json:"checksum"`
-	}
-	must.NoError(t, json.Unmarshal(out, &gen), must.Sprint(string(out)))
-	must.NotEq(t, "", gen.Checksum)
-	j.want = gen.Checksum
+	j.want = clustertest.TeragenLocal(t, dockmr, j.tasks, teraRows(), j.in)
 	j.records = sizeRecords(t, j.in)
 	return j
 }
@@ -151,7 +132,7 @@ func (j *teraJob) start(flags ...string) {
 // wait waits for the terasort to succeed and returns its summary. It logs
 // the job's wall time with the fault, which bench/hosts.sh reads; the time
 // is reported, never asserted.
-func (j *teraJob) wait(fault string) teraSummary {
+func (j *teraJob) wait(fault string) clustertest.Summary {
 	j.t.Helper()
 	timer := time.AfterFunc(teraTimeout, func() { _ = j.cmd.Process.Kill() }) // reported below
 	err := j.cmd.Wait()
@@ -162,7 +143,7 @@ func (j *teraJob) wait(fault string) teraSummary {
 		j.t.Fatalf("dockmr terasort: %v\nstdout:\n%s\nstderr:\n%s", err, j.stdout.String(), j.stderr.String())
 	}
 	j.t.Logf("terasort of %s rows on %d host(s) took %.2fs with fault: %s", teraRows(), len(j.c.Hosts()), time.Since(j.started).Seconds(), fault)
-	var sum teraSummary
+	var sum clustertest.Summary
 	must.NoError(j.t, json.Unmarshal(j.stdout.Bytes(), &sum), must.Sprint(j.stdout.String()))
 	must.Len(j.t, 2, sum.Phases)
 	j.t.Logf("phases: %+v", sum.Phases)
