@@ -19,20 +19,9 @@ rows=${1:-400k}
 rounds=${2:-3}
 counts=(1 10 100 400)
 dockmr=$here/bin/dockmr
-vgw=$("$here/deploy/s3-server.sh")
 work=$(mktemp -d /tmp/dockmr-s3commit-bench.XXXXXX)
-port=$((20000 + RANDOM % 20000))
-mkdir -p "$work/s3/bench" "$work/dir"
-ROOT_ACCESS_KEY=bench ROOT_SECRET_KEY=benchsecret "$vgw" --port "127.0.0.1:$port" posix "$work/s3" >"$work/versitygw.log" 2>&1 &
-vgw_pid=$!
-trap 'kill "$vgw_pid" 2>/dev/null; wait "$vgw_pid" 2>/dev/null; rm -rf "$work"' EXIT
-export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$port AWS_ENDPOINT_URL=http://127.0.0.1:$port
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=benchsecret AWS_REGION=us-east-1
-export DOCKMR_S3_PATH_STYLE=true AWS_EC2_METADATA_DISABLED=true DOCKMR_STAGING_DIR=$work/staging
-for _ in $(seq 100); do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-	sleep 0.1
-done
+# shellcheck source-path=SCRIPTDIR source=s3server.sh
+source "$here/bench/s3server.sh"
 
 # commit_seconds MAPS OUTPUT: runs teragen and prints the seconds its job
 # commit took, from the console exporter's `job commit` span (whole
